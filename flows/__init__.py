@@ -1,0 +1,1 @@
+"""demogen: plans, store, dbt wrapper, reports, Prefect flows and the CLI."""

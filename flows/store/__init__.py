@@ -1,0 +1,62 @@
+"""Opens the CRM store named by a database URL, initialising an empty database on the way."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flows.errors import UsageError
+from flows.store.base import Row, Store
+
+DEFAULT_URL = "duckdb:///demogen.duckdb"
+URL_HELP = "duckdb:///relative.duckdb, duckdb:////absolute/path.duckdb or postgresql://user@host:port/db"
+
+__all__ = ["DEFAULT_URL", "Row", "Store", "connect", "database_url", "open_store"]
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL in force: the given one, else DEMOGEN_DATABASE_URL, else the DuckDB default."""
+    return url or os.environ.get("DEMOGEN_DATABASE_URL") or DEFAULT_URL
+
+
+def _duckdb_path(url: str) -> Path:
+    # SQLAlchemy's convention: duckdb:///rel.duckdb is relative, duckdb:////abs.duckdb absolute.
+    rest = url[len("duckdb://") :]
+    path = rest[1:] if rest.startswith("/") else rest
+    if not path:
+        raise UsageError(f"database URL '{url}' names no file: use {URL_HELP}")
+    return Path(path)
+
+
+def connect(url: str | None = None) -> Store:
+    """Connect without touching the schema (migrations use this)."""
+    url = database_url(url)
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme == "duckdb":
+        from flows.store.duckdb_store import DuckDBStore
+
+        return DuckDBStore(url, _duckdb_path(url))
+    if scheme in ("postgresql", "postgres"):
+        from flows.store.postgres_store import PostgresStore
+
+        return PostgresStore(url)
+    if not scheme and url.endswith(".duckdb"):
+        from flows.store.duckdb_store import DuckDBStore
+
+        return DuckDBStore(f"duckdb:///{url}", Path(url))
+    raise UsageError(f"unknown database URL scheme in '{url}': use {URL_HELP}")
+
+
+@contextmanager
+def open_store(url: str | None = None) -> Iterator[Store]:
+    """Connect, create or upgrade the schema and the dbt views if needed, and close at the end."""
+    from flows.store.migrate import ensure_initialised
+
+    store = connect(url)
+    try:
+        ensure_initialised(store)
+        yield store
+    finally:
+        store.close()

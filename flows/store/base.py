@@ -1,0 +1,94 @@
+"""The store interface: one small surface that the DuckDB and PostgreSQL stores implement."""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+import polars as pl
+
+Row = dict[str, Any]
+Backend = Literal["duckdb", "postgres"]
+
+
+def normalise(value: Any) -> Any:
+    """Database values as plain Python: uuids as strings, the rest unchanged."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+class Store(ABC):
+    """A connection to the CRM database. SQL uses `?` placeholders on both backends."""
+
+    backend: Backend
+    url: str
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; return the number of affected rows where known."""
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a query and return its rows as dicts."""
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all."""
+
+    @abstractmethod
+    def load_frame(self, table: str, frame: pl.DataFrame) -> int:
+        """Bulk-append a frame whose columns match the table's (DuckDB: Arrow, PostgreSQL: COPY)."""
+
+    @abstractmethod
+    @contextmanager
+    def tenant_lock(self, tenant_id: str) -> Iterator[None]:
+        """Hold the one-patch-per-tenant lock (DESIGN decision 6)."""
+
+    @abstractmethod
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Let another client (dbt) use the database for a moment; reconnect afterwards."""
+
+    @abstractmethod
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables that point dbt's profiles.yml at this database."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @property
+    def crm_schema(self) -> str:
+        return "main" if self.backend == "duckdb" else "public"
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.query_one(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+    def table_exists(self, table: str, schema: str | None = None) -> bool:
+        return bool(
+            self.scalar(
+                "SELECT count(*) AS n FROM information_schema.tables "
+                "WHERE table_schema = ? AND table_name = ?",
+                (schema or self.crm_schema, table),
+            )
+        )
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+JSONScalar = str | int | float | bool | None | Decimal | datetime | date

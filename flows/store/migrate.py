@@ -1,0 +1,126 @@
+"""Versioned, idempotent migrations, the Master Admin user, and the dbt views on top."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flows.errors import DemogenError
+from flows.store.base import Store
+from flows.store.schema import BOOKKEEPING, MIGRATIONS, for_duckdb
+
+DEFAULT_ADMIN_EMAIL = "admin@demogen.local"
+# Ids of things demogen creates itself are uuid5 in this namespace: same on every database.
+NAMESPACE = uuid.UUID("6d0c5e1e-5b7a-4c53-9a55-0d3f5e8e7a10")
+
+
+@dataclass(frozen=True)
+class InitReport:
+    applied: tuple[int, ...]
+    schema_version: int
+    admin_email: str
+    dbt_models_rebuilt: bool
+
+
+def _statements(store: Store, statements: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(for_duckdb(s) for s in statements) if store.backend == "duckdb" else statements
+
+
+def schema_version(store: Store) -> int:
+    if not store.table_exists("schema_migrations"):
+        return 0
+    return int(store.scalar("SELECT coalesce(max(version), 0) AS v FROM schema_migrations") or 0)
+
+
+def migrate(store: Store) -> tuple[int, ...]:
+    """Apply the migrations the database lacks, each in its own transaction."""
+    applied: list[int] = []
+    with store.transaction():
+        for statement in _statements(store, BOOKKEEPING):
+            store.execute(statement)
+    current = schema_version(store)
+    for migration in MIGRATIONS:
+        if migration.version <= current:
+            continue
+        with store.transaction():
+            for statement in _statements(store, migration.statements):
+                store.execute(statement)
+            if store.backend == "postgres":
+                for statement in migration.postgres_only:
+                    store.execute(statement)
+            store.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                (migration.version, migration.name),
+            )
+        applied.append(migration.version)
+    return tuple(applied)
+
+
+def ensure_master_admin(store: Store, email: str = DEFAULT_ADMIN_EMAIL) -> str:
+    """Make sure a Master Admin (a user with no tenant) exists; return its id."""
+    row = store.query_one("SELECT id, role FROM users WHERE email = ?", (email,))
+    if row:
+        if row["role"] != "master_admin":
+            raise DemogenError(f"user {email} exists but is not a Master Admin")
+        return str(row["id"])
+    user_id = str(uuid.uuid5(NAMESPACE, f"user:{email}"))
+    store.execute(
+        "INSERT INTO users (id, tenant_id, email, name, role) VALUES (?, NULL, ?, ?, 'master_admin')",
+        (user_id, email, "Master Admin" if email == DEFAULT_ADMIN_EMAIL else email.split("@")[0]),
+    )
+    return user_id
+
+
+def current_actor(store: Store) -> str:
+    """The user CLI actions are recorded as: DEMOGEN_ACTOR (an email), else the default Master Admin."""
+    email = os.environ.get("DEMOGEN_ACTOR")
+    if not email:
+        return ensure_master_admin(store)
+    row = store.query_one("SELECT id, role FROM users WHERE email = ?", (email,))
+    if row is None or row["role"] != "master_admin":
+        raise DemogenError(
+            f"DEMOGEN_ACTOR '{email}' is not a Master Admin: run `demogen init --admin {email}` first"
+        )
+    return str(row["id"])
+
+
+def _meta(store: Store, key: str) -> str | None:
+    value = store.scalar("SELECT value FROM demogen_meta WHERE key = ?", (key,))
+    return None if value is None else str(value)
+
+
+def _set_meta(store: Store, key: str, value: str) -> None:
+    with store.transaction():
+        store.execute("DELETE FROM demogen_meta WHERE key = ?", (key,))
+        store.execute("INSERT INTO demogen_meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def models_fingerprint(project_dir: Path) -> str:
+    """A hash of the dbt project's models and macros: when it changes, the views are rebuilt."""
+    digest = hashlib.sha256()
+    for path in sorted(project_dir.rglob("*")):
+        if path.is_file() and path.suffix in {".sql", ".yml"} and path.parts[-2] not in {"target", "logs"}:
+            if "target" in path.relative_to(project_dir).parts:
+                continue
+            digest.update(str(path.relative_to(project_dir)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_initialised(store: Store, *, admin_email: str | None = None) -> InitReport:
+    """Create or upgrade everything demogen needs; a second run changes nothing."""
+    from flows import dbt
+
+    applied = migrate(store)
+    email = admin_email or DEFAULT_ADMIN_EMAIL
+    ensure_master_admin(store, email)
+    fingerprint = models_fingerprint(dbt.PROJECT_DIR)
+    rebuilt = False
+    if _meta(store, "dbt_models") != fingerprint:
+        dbt.run_models(store)
+        _set_meta(store, "dbt_models", fingerprint)
+        rebuilt = True
+    return InitReport(applied, schema_version(store), email, rebuilt)

@@ -1,0 +1,1 @@
+"""Pure, seeded generation of CRM records as Polars frames: no database, no Prefect."""
