@@ -98,11 +98,16 @@ def invoke(store: Store, args: Sequence[str], variables: Mapping[str, Any] | Non
     }
     argv = [
         *args,
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_DIR),
-        "--target", env["DEMOGEN_DBT_TARGET"],
-        "--target-path", str(workdir / "target"),
-        "--log-path", str(workdir / "logs"),
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target",
+        env["DEMOGEN_DBT_TARGET"],
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "logs"),
         "--quiet",
         "--no-use-colors",
     ]

@@ -127,17 +127,13 @@ def allocate_month(
             won_value = (pipeline * won / (won + deals_open)).quantize(Decimal("0.01")) if won else Decimal(0)
         open_value = pipeline - won_value
         if open_value < 0:
-            raise AllocationError(
-                f"pipelineAddedValue ({pipeline}) cannot be below closedWonValue ({won_value})"
-            )
+            raise AllocationError(f"pipelineAddedValue ({pipeline}) cannot be below closedWonValue ({won_value})")
         if open_value > 0 and not deals_open:
             raise AllocationError(
                 f"pipelineAddedValue ({pipeline}) above closedWonValue ({won_value}) needs an open deal"
             )
         if open_value == 0 and deals_open:
-            raise AllocationError(
-                f"{deals_open} open deals need pipelineAddedValue above closedWonValue ({won_value})"
-            )
+            raise AllocationError(f"{deals_open} open deals need pipelineAddedValue above closedWonValue ({won_value})")
     if won_value is not None:
         if won_value > 0 and not won:
             raise AllocationError("closedWonValue requires closedWonCount > 0")

@@ -86,8 +86,15 @@ def start_cluster() -> Cluster:
     cluster = Cluster(bindir, datadir, _free_port(), "demogen", run_as)
     init = subprocess.run(
         cluster._cmd(
-            str(bindir / "initdb"), "-D", str(datadir), "-U", cluster.user,
-            "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync",
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            cluster.user,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
         ),
         capture_output=True,
         text=True,
@@ -101,8 +108,17 @@ def start_cluster() -> Cluster:
     )
     start = subprocess.run(
         cluster._cmd(
-            str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options,
-            "-l", str(base / "server.log"), "-w", "-t", "60", "start",
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-o",
+            options,
+            "-l",
+            str(base / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
         ),
         capture_output=True,
         text=True,

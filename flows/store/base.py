@@ -78,8 +78,7 @@ class Store(ABC):
     def table_exists(self, table: str, schema: str | None = None) -> bool:
         return bool(
             self.scalar(
-                "SELECT count(*) AS n FROM information_schema.tables "
-                "WHERE table_schema = ? AND table_name = ?",
+                "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
                 (schema or self.crm_schema, table),
             )
         )

@@ -72,9 +72,10 @@ class PostgresStore(Store):
         columns = ", ".join(frame.columns)
         # CSV COPY: the fastest path psycopg offers; polars writes the text in bulk.
         payload = frame.write_csv(include_header=False, null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S%.f+00")
-        with self.conn.cursor() as cursor, cursor.copy(
-            f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-        ) as copy:
+        with (
+            self.conn.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
+        ):
             copy.write(payload)
         return frame.height
 

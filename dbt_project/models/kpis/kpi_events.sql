@@ -37,8 +37,8 @@ events as (
         1 as companies_created,
         0 as deals_created,
         0 as closed_won_count,
-        cast(0 as {{ dbt.type_numeric() }}) as closed_won_value,
-        cast(0 as {{ dbt.type_numeric() }}) as pipeline_added_value,
+        cast(0 as {{ type_money() }}) as closed_won_value,
+        cast(0 as {{ type_money() }}) as pipeline_added_value,
         0 as activities_count
     from companies
     where not is_deleted
@@ -55,8 +55,8 @@ events as (
         0,
         0,
         0,
-        cast(0 as {{ dbt.type_numeric() }}),
-        cast(0 as {{ dbt.type_numeric() }}),
+        cast(0 as {{ type_money() }}),
+        cast(0 as {{ type_money() }}),
         0
     from contacts
     where not is_deleted
@@ -73,8 +73,8 @@ events as (
         0,
         1,
         case when stages.is_won then 1 else 0 end,
-        case when stages.is_won then deals.deal_value else 0 end,
-        case when stages.is_lost then 0 else deals.deal_value end,
+        case when stages.is_won then deals.deal_value else cast(0 as {{ type_money() }}) end,
+        case when stages.is_lost then cast(0 as {{ type_money() }}) else deals.deal_value end,
         0
     from deals
     inner join stages on deals.stage_id = stages.stage_id
@@ -92,8 +92,8 @@ events as (
         0,
         0,
         0,
-        cast(0 as {{ dbt.type_numeric() }}),
-        cast(0 as {{ dbt.type_numeric() }}),
+        cast(0 as {{ type_money() }}),
+        cast(0 as {{ type_money() }}),
         1
     from activities
     where not is_deleted

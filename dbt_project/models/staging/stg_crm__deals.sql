@@ -11,7 +11,7 @@ final as (
         owner_id,
         stage_id,
         name as deal_name,
-        cast(value as {{ dbt.type_numeric() }}) as deal_value,
+        cast(value as {{ type_money() }}) as deal_value,
         currency,
         expected_close_date,
         closed_at,

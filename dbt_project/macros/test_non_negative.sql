@@ -1,0 +1,6 @@
+{# Generic test: no row has a negative value in the column. #}
+{% test non_negative(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < 0
+{% endtest %}

@@ -1,0 +1,7 @@
+{# Generic test: no two rows share the same values in all of the given columns. #}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
