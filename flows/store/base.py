@@ -38,6 +38,10 @@ class Store(ABC):
         """Run a query and return its rows as dicts."""
 
     @abstractmethod
+    def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+        """Run a query and return its rows as a Polars frame (uuids as strings)."""
+
+    @abstractmethod
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All statements inside commit together or not at all."""

@@ -46,17 +46,23 @@ class DuckDBStore(Store):
         return self._conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = self.conn.execute(sql, list(params))
-        try:
-            row = cursor.fetchone()
-        except duckdb.Error:  # statements without a result set
-            return -1
-        return int(row[0]) if row and len(row) == 1 and isinstance(row[0], int) else -1
+        rows = self.conn.execute(sql, list(params)).fetchall()
+        # DML answers with one row holding the count of rows it touched.
+        return int(rows[0][0]) if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int) else -1
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         cursor = self.conn.execute(sql, list(params))
         names = [d[0] for d in cursor.description or ()]
         return [{n: normalise(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
+
+    def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+        # Arrow carries uuids as strings and timestamps as UTC: the shapes the generators use.
+        frame = self.conn.sql(sql, params=list(params) or None).pl()
+        return frame.with_columns(
+            pl.col(name).dt.convert_time_zone("UTC")
+            for name, dtype in frame.schema.items()
+            if isinstance(dtype, pl.Datetime) and dtype.time_zone
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -61,6 +61,12 @@ class PostgresStore(Store):
         names = [d.name for d in cursor.description or ()]
         return [{n: normalise(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
 
+    def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+        cursor = self.conn.execute(_pg_sql(sql), list(params) or None)  # type: ignore[arg-type]
+        names = [d.name for d in cursor.description or ()]
+        rows = [[normalise(v) for v in row] for row in cursor.fetchall()]
+        return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self.conn.transaction():

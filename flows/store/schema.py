@@ -179,6 +179,21 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+# Write–audit–publish: generated rows wait here, tagged with their job, until the
+# dbt audit passes and one transaction moves them into the CRM tables.
+STAGED = tuple(f"staged_{e}" for e in ENTITIES)
+V2_STAGED_INDEXES = "\n".join(f"CREATE INDEX IF NOT EXISTS idx_{t}_job ON {t}(demo_job_id);" for t in STAGED)
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        version=2,
+        name="staging tables for write-audit-publish",
+        statements=tuple(entity_table_ddl(f"staged_{e}", e) for e in ENTITIES),
+        postgres_only=_split(V2_STAGED_INDEXES),
+    ),
+)
+
 BOOKKEEPING = (
     """CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,

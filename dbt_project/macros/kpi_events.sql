@@ -1,0 +1,112 @@
+{# The one definition of what each record adds to each KPI (DESIGN decision 2),
+   over any set of entity relations: the live CRM (kpi_events) or the live CRM
+   plus a job's staged rows (audit_kpi_events). Soft-deleted rows never count;
+   a record's month is the calendar month of created_at in the tenant's timezone. #}
+{% macro kpi_events(tenants, stages, companies, contacts, deals, activities) %}
+    with events as (
+        select
+            'companies' as entity,
+            company_id as record_id,
+            tenant_id,
+            created_at,
+            0 as leads_created,
+            0 as contacts_created,
+            1 as companies_created,
+            0 as deals_created,
+            0 as closed_won_count,
+            cast(0 as {{ type_money() }}) as closed_won_value,
+            cast(0 as {{ type_money() }}) as pipeline_added_value,
+            0 as activities_count
+        from {{ companies }}
+        where not is_deleted
+
+        union all
+
+        select
+            'contacts',
+            contact_id,
+            tenant_id,
+            created_at,
+            case when is_lead then 1 else 0 end,
+            case when is_lead then 0 else 1 end,
+            0,
+            0,
+            0,
+            cast(0 as {{ type_money() }}),
+            cast(0 as {{ type_money() }}),
+            0
+        from {{ contacts }}
+        where not is_deleted
+
+        union all
+
+        select
+            'deals',
+            d.deal_id,
+            d.tenant_id,
+            d.created_at,
+            0,
+            0,
+            0,
+            1,
+            case when s.is_won then 1 else 0 end,
+            case when s.is_won then d.deal_value else cast(0 as {{ type_money() }}) end,
+            case when s.is_lost then cast(0 as {{ type_money() }}) else d.deal_value end,
+            0
+        from {{ deals }} as d
+        inner join {{ stages }} as s on d.stage_id = s.stage_id
+        where not d.is_deleted
+
+        union all
+
+        select
+            'activities',
+            activity_id,
+            tenant_id,
+            created_at,
+            0,
+            0,
+            0,
+            0,
+            0,
+            cast(0 as {{ type_money() }}),
+            cast(0 as {{ type_money() }}),
+            1
+        from {{ activities }}
+        where not is_deleted
+    )
+
+    select
+        events.entity,
+        events.record_id,
+        events.tenant_id,
+        events.created_at,
+        {{ month_label(local_month('events.created_at', 't.timezone')) }} as month,
+        events.leads_created,
+        events.contacts_created,
+        events.companies_created,
+        events.deals_created,
+        events.closed_won_count,
+        events.closed_won_value,
+        events.pipeline_added_value,
+        events.activities_count
+    from events
+    inner join {{ tenants }} as t on events.tenant_id = t.tenant_id
+{% endmacro %}
+
+{# Sum KPI events per tenant and month. #}
+{% macro kpi_monthly(events) %}
+    select
+        tenant_id,
+        month,
+        sum(leads_created) as leads_created,
+        sum(contacts_created) as contacts_created,
+        sum(companies_created) as companies_created,
+        sum(deals_created) as deals_created,
+        sum(closed_won_count) as closed_won_count,
+        sum(closed_won_value) as closed_won_value,
+        sum(pipeline_added_value) as pipeline_added_value,
+        sum(activities_count) as activities_count
+    from {{ events }}
+    group by tenant_id, month
+{% endmacro %}
