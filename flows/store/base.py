@@ -52,8 +52,8 @@ class Store(ABC):
 
     @abstractmethod
     @contextmanager
-    def tenant_lock(self, tenant_id: str) -> Iterator[None]:
-        """Hold the one-patch-per-tenant lock (DESIGN decision 6)."""
+    def tenant_lock(self, tenant_id: str, wait_seconds: float = 0.0) -> Iterator[None]:
+        """Hold the one-patch-per-tenant lock (DESIGN decision 6), waiting up to wait_seconds for it."""
 
     @abstractmethod
     @contextmanager
@@ -66,6 +66,11 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @property
+    def json_type(self) -> str:
+        """Spell `CAST(? AS {store.json_type})` to write a JSON column on either backend."""
+        return "JSON" if self.backend == "duckdb" else "JSONB"
 
     @property
     def crm_schema(self) -> str:

@@ -83,10 +83,10 @@ class DuckDBStore(Store):
         return frame.height
 
     @contextmanager
-    def tenant_lock(self, tenant_id: str) -> Iterator[None]:
+    def tenant_lock(self, tenant_id: str, wait_seconds: float = 0.0) -> Iterator[None]:
         with _LOCKS_GUARD:
-            lock = _TENANT_LOCKS.setdefault(f"{self.path}:{tenant_id}", threading.Lock())
-        if not lock.acquire(timeout=0):
+            lock = _TENANT_LOCKS.setdefault(f"{self.path.resolve()}:{tenant_id}", threading.Lock())
+        if not lock.acquire(timeout=max(wait_seconds, 0)):
             raise DemogenError(f"tenant {tenant_id} is being patched by another job; try again later")
         try:
             yield

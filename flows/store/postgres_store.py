@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -86,9 +87,14 @@ class PostgresStore(Store):
         return frame.height
 
     @contextmanager
-    def tenant_lock(self, tenant_id: str) -> Iterator[None]:
+    def tenant_lock(self, tenant_id: str, wait_seconds: float = 0.0) -> Iterator[None]:
+        # Session-level advisory lock: released by PostgreSQL itself if this process dies.
         key = uuid.UUID(tenant_id).int & 0x7FFF_FFFF_FFFF_FFFF
+        deadline = time.monotonic() + wait_seconds
         got = self.scalar("SELECT pg_try_advisory_lock(?) AS got", (key,))
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.2)
+            got = self.scalar("SELECT pg_try_advisory_lock(?) AS got", (key,))
         if not got:
             raise DemogenError(f"tenant {tenant_id} is being patched by another job; try again later")
         try:
