@@ -179,11 +179,10 @@ def kpis(database: str | None, tenant: str, first: str, last: str, as_json: bool
 
 def _register_optional() -> None:
     """Commands owned by other modules hang off the same group."""
-    try:
-        from flows import cli_plan
-    except ImportError:  # TEMP until the plans module lands
-        return
+    from flows import cli_jobs, cli_plan
+
     cli_plan.register(cli)
+    cli_jobs.register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -129,6 +129,7 @@ class _Run:
         self.store, self.prepared, self.job = store, prepared, job
         self._progress, self._hooks = progress, hooks
         self.step = "start"
+        self.record_types: dict[str, int] = {}
 
     def log(self, step: str, message: str, pct: int) -> None:
         self.step = step
@@ -147,6 +148,14 @@ class _Run:
         started = time.perf_counter()
         frames = generate_plan(months, ctx, as_of=p.as_of, job_id=self.job.id, seed=p.seed)
         counts = frames.counts()
+        leads = frames.contacts.filter(frames.contacts["status"] == "lead").height
+        self.record_types = {
+            "leads": leads,
+            "contacts": counts["contacts"] - leads,
+            "companies": counts["companies"],
+            "deals": counts["deals"],
+            "activities": counts["activities"],
+        }
         self.log(
             "generate",
             f"generated {sum(counts.values()):,} records in "
@@ -225,6 +234,7 @@ class _Run:
             "recordsModified": 0,
             "recordsDeleted": 0,
             "byEntity": moved,
+            "byRecordType": self.record_types,
         }
         self.job = update_job(
             self.store, self.job, after_kpis_json=snapshot(after), diff_report_json=report, metrics_json=metrics
@@ -261,11 +271,11 @@ def apply_plan(
     job_id = job_id or plan_job_id(tenant.id, plan, seed)
     existing = get_job(store, job_id)
     if existing is not None and existing.status == "completed":
-        return existing
+        return _unless_reverted(store, existing)
     with store.tenant_lock(tenant.id, wait_seconds=lock_wait_seconds):
         existing = get_job(store, job_id)  # another run may have finished it while we waited
         if existing is not None and existing.status == "completed":
-            return existing
+            return _unless_reverted(store, existing)
         if existing is not None and existing.tenant_id != tenant.id:
             raise DemogenError(f"job {job_id} belongs to tenant {existing.tenant_id}, not {tenant.id}")
         prepared = prepare(store, plan, as_of=as_of, job_id=job_id)
@@ -287,6 +297,17 @@ def apply_plan(
         except Exception as exc:  # published already: record the problem, keep the job completed
             run.job = log_step(store, run.job, "verify", f"verification could not finish: {exc}", level="error")
         return run.job
+
+
+def _unless_reverted(store: Store, job: PatchJob) -> PatchJob:
+    from flows.revert import reverted_by
+
+    undone = reverted_by(store, job.id)
+    if undone is not None:
+        raise DemogenError(
+            f"job {job.id} was reverted by job {undone.id}: apply the plan again with a new --job-id or seed"
+        )
+    return job
 
 
 def _open_job(

@@ -19,9 +19,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("contactsCreated", "contacts_created", "count", "Contacts"),
     Metric("companiesCreated", "companies_created", "count", "Companies"),
     Metric("dealsCreated", "deals_created", "count", "Deals"),
-    Metric("closedWonCount", "closed_won_count", "count", "Closed won"),
-    Metric("closedWonValue", "closed_won_value", "money", "Closed won value"),
-    Metric("pipelineAddedValue", "pipeline_added_value", "money", "Pipeline added value"),
+    Metric("closedWonCount", "closed_won_count", "count", "Won deals"),
+    Metric("closedWonValue", "closed_won_value", "money", "Won value"),
+    Metric("pipelineAddedValue", "pipeline_added_value", "money", "Pipeline value"),
     Metric("activitiesCount", "activities_count", "count", "Activities"),
 )
 

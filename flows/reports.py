@@ -76,13 +76,14 @@ def fmt_delta(value: Any, metric: str) -> str:
 
 
 def comparison_rows(job: PatchJob) -> list[dict[str, str]]:
-    """PRD §7.2 rows: 'Leads (Jan 2025)', before, after, delta, target, pass — as text."""
+    """PRD §7.2 rows — month, metric, before, after, delta, %, target, pass — as text."""
     rows = []
     for month in (job.diff_report_json or {}).get("months", []):
         for m in month["metrics"]:
             rows.append(
                 {
-                    "metric": f"{m['label']} ({month['month']})",
+                    "month": month["month"],
+                    "metric": m["label"],
                     "before": fmt_value(m["before"], m["metric"]),
                     "after": fmt_value(m["after"], m["metric"]),
                     "delta": fmt_delta(m["delta"], m["metric"]),
@@ -95,7 +96,9 @@ def comparison_rows(job: PatchJob) -> list[dict[str, str]]:
 
 
 def records_created(job: PatchJob) -> dict[str, int]:
-    return dict((job.metrics_json or {}).get("byEntity", {}))
+    """Records per kind — leads apart from other contacts, as the PRD's results box shows them."""
+    metrics = job.metrics_json or {}
+    return dict(metrics.get("byRecordType") or metrics.get("byEntity", {}))
 
 
 def to_json(job: PatchJob) -> str:
@@ -230,7 +233,7 @@ figure {{ display: inline-block; margin: 0 1rem 1rem 0; }}
 <span style="background:#d9480f;height:2px"></span>target</p>
 {charts}
 <h2>KPI comparison</h2>
-<table><tr><th>Metric</th><th>Before</th><th>After</th><th>Delta</th><th>%</th><th>Target</th><th>Pass</th></tr>
+<table><tr><th>Month</th><th>Metric</th><th>Before</th><th>After</th><th>Delta</th><th>%</th><th>Target</th><th>Pass</th></tr>
 {rows}</table>
 <h2>Records created</h2><ul>{created}</ul>
 </body></html>
