@@ -108,7 +108,9 @@ def invoke(store: Store, args: Sequence[str], variables: Mapping[str, Any] | Non
         str(workdir / "target"),
         "--log-path",
         str(workdir / "logs"),
-        "--quiet",
+        # Nothing on our stdout (it carries --json); the details land in the log file.
+        "--log-level", "none",
+        "--log-level-file", "info",
         "--no-use-colors",
     ]
     if variables:

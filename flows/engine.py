@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -33,8 +35,27 @@ JOB_NAMESPACE = uuid.UUID("3f1b8f0a-77a4-4c8e-9f55-8d1c3a6b2e90")
 
 # Observers and fault-injection points, called with (store, job) at each step boundary.
 Hook = Callable[[Store, PatchJob], None]
-HOOK_POINTS = ("before_staging", "after_staging", "during_audit", "during_publish", "after_publish")
+HOOK_POINTS = ("before_staging", "after_staging", "during_audit", "before_publish", "during_publish", "after_publish")
 Progress = Callable[[str, int, str], None]
+# Runs one named step of apply_plan: (step name, the step) -> its result. The Prefect flow
+# (flows/patch.py) makes each step a task; everywhere else a step is a plain call.
+StepRunner = Callable[[str, Callable[[], Any]], Any]
+_STEP_RUNNER: ContextVar[StepRunner | None] = ContextVar("demogen_step_runner", default=None)
+
+
+@contextmanager
+def steps_run_by(runner: StepRunner) -> Iterator[None]:
+    """Within this block, apply_plan runs each of its steps through `runner`."""
+    token = _STEP_RUNNER.set(runner)
+    try:
+        yield
+    finally:
+        _STEP_RUNNER.reset(token)
+
+
+def _step(name: str, step: Callable[[], Any]) -> Any:
+    runner = _STEP_RUNNER.get()
+    return step() if runner is None else runner(name, step)
 
 
 class PlanInvalid(DemogenError):
@@ -177,26 +198,29 @@ class _Run:
         run = audit.audit_staged(self.store, self.job.id, p.tenant.id, p.as_of, p.targets)
         result = audit.summary(run)
         if not run.success:
+            self.check_unmoved()  # a KPI that moved under us explains a missed target best
             failed = ", ".join(f"{r.name} ({r.failures} rows)" for r in run.failed) or "dbt could not run the audit"
             raise AuditFailed(f"audit failed: {failed}")
         self.log("audit", f"dbt audit passed: {len(run.results)} tests over published ∪ staged rows", 70)
         return result
 
-    def publish(self, staged: dict[str, int]) -> dict[str, int]:
+    def check_unmoved(self) -> None:
+        """DESIGN decision 6: the deltas hold only if the plan's months still read as they did."""
         p = self.prepared
+        now = monthly_kpis(self.store, p.tenant, p.months[0], p.months[-1])
+        for month in p.months:
+            for metric in METRICS:
+                if now[month][metric.name] != p.before[month][metric.name]:
+                    raise Conflict(
+                        f"conflict: {metric.name} of {month} moved from {p.before[month][metric.name]} to "
+                        f"{now[month][metric.name]} since the deltas were computed (another patch landed?); "
+                        "nothing published — apply again"
+                    )
+
+    def publish(self, staged: dict[str, int]) -> dict[str, int]:
+        self.hook("before_publish")
         with self.store.transaction():
-            # DESIGN decision 6: the deltas hold only if the months still read as they did.
-            now = {
-                m: k for m, k in monthly_kpis(self.store, p.tenant, p.months[0], p.months[-1]).items() if m in p.months
-            }
-            for month in p.months:
-                for metric in METRICS:
-                    if now[month][metric.name] != p.before[month][metric.name]:
-                        raise Conflict(
-                            f"conflict: {metric.name} of {month} moved from {p.before[month][metric.name]} to "
-                            f"{now[month][metric.name]} since the deltas were computed (another patch landed?); "
-                            "nothing published — apply again"
-                        )
+            self.check_unmoved()
             moved = staging.move_staged(self.store, self.job.id)
             if moved != staged:
                 raise DemogenError(f"publish moved {moved} but {staged} were staged")
@@ -278,22 +302,22 @@ def apply_plan(
             return _unless_reverted(store, existing)
         if existing is not None and existing.tenant_id != tenant.id:
             raise DemogenError(f"job {job_id} belongs to tenant {existing.tenant_id}, not {tenant.id}")
-        prepared = prepare(store, plan, as_of=as_of, job_id=job_id)
+        prepared: Prepared = _step("snapshot", lambda: prepare(store, plan, as_of=as_of, job_id=job_id))
         if not prepared.validation.valid:
             raise PlanInvalid(prepared.validation)
         job = _open_job(store, prepared, existing, original_job_id, source)
         run = _Run(store, prepared, job, progress, hooks or {})
         run.log("snapshot", f"before-KPIs of {len(prepared.months)} month(s) read from the dbt KPI model", 10)
         try:
-            frames = run.generate()
-            staged = run.stage(frames)
-            audit_result = run.audit()
-            moved = run.publish(staged)
+            frames = _step("generate", run.generate)
+            staged = _step("stage", lambda: run.stage(frames))
+            audit_result = _step("audit", run.audit)
+            moved = _step("publish", lambda: run.publish(staged))
         except Exception as exc:
             staging.drain(store, job_id)
             return fail_job(store, run.job, exc, run.step if run.step != "start" else "generate")
         try:
-            run.verify(moved, audit_result)
+            _step("verify", lambda: run.verify(moved, audit_result))
         except Exception as exc:  # published already: record the problem, keep the job completed
             run.job = log_step(store, run.job, "verify", f"verification could not finish: {exc}", level="error")
         return run.job

@@ -1,0 +1,113 @@
+"""Fault injection, the dbt audit and conflicts: a failed job publishes nothing and leaves staging empty."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flows.engine import apply_plan
+from flows.jobs import get_job
+from flows.store import Store
+from tests.engine.test_apply import NOW, PRD_MONTHS, make_plan, tenant  # noqa: F401 - fixture
+from tests.helpers import insert_rows, table_digest
+
+ENTITIES = ("companies", "contacts", "deals", "activities")
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def _explode(point: str):
+    def hook(store: Store, job) -> None:
+        raise Boom(f"injected fault {point}")
+
+    return hook
+
+
+def _staged(store: Store) -> int:
+    return sum(int(store.scalar(f"SELECT count(*) FROM staged_{e}")) for e in ENTITIES)
+
+
+@pytest.mark.parametrize("point", ["before_staging", "after_staging", "during_audit", "during_publish"])
+def test_a_fault_at_any_step_fails_the_job_and_publishes_nothing(store: Store, tenant, point: str) -> None:
+    digest = table_digest(store)
+    plan = make_plan({"2025-01": PRD_MONTHS["2025-01"]})
+    job = apply_plan(store, plan, as_of=NOW, hooks={point: _explode(point)})
+
+    assert job.status == "failed"
+    assert job.error_message == f"injected fault {point}"
+    assert "Boom" in job.error_stack
+    assert job.logs[-1]["level"] == "error"
+    assert table_digest(store) == digest
+    assert _staged(store) == 0
+    stored = get_job(store, job.id)
+    assert stored is not None and stored.status == "failed"
+
+    # the same plan again, without the fault, restarts the failed job from clean staging
+    retried = apply_plan(store, plan, as_of=NOW)
+    assert retried.id == job.id and retried.status == "completed"
+    assert retried.error_message is None
+    assert any(entry["step"] == "retry" for entry in retried.logs)
+
+
+def test_the_dbt_audit_blocks_a_corrupted_batch(store: Store, tenant) -> None:
+    """A staged contact moved to 03:00 local time fails the timestamp audit: nothing is published."""
+
+    def corrupt(store: Store, job) -> None:
+        store.execute(
+            "UPDATE staged_contacts SET created_at = ? WHERE id = (SELECT id FROM staged_contacts ORDER BY id LIMIT 1)",
+            (datetime(2025, 1, 15, 8, 0, tzinfo=UTC),),  # 03:00 in New York
+        )
+
+    digest = table_digest(store)
+    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_staging": corrupt})
+    assert job.status == "failed"
+    assert "audit_timestamps" in job.error_message
+    assert table_digest(store) == digest and _staged(store) == 0
+
+
+def test_the_dbt_audit_blocks_rows_staged_for_another_tenant(store: Store, tenant) -> None:
+    from tests.helpers import insert_tenant
+
+    other = insert_tenant(store, slug="globex")
+
+    def leak(store: Store, job) -> None:
+        store.execute(
+            "UPDATE staged_companies SET tenant_id = ? WHERE id = (SELECT id FROM staged_companies ORDER BY id LIMIT 1)",
+            (other.id,),
+        )
+
+    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_staging": leak})
+    assert job.status == "failed"
+    assert "audit_tenant_isolation" in job.error_message
+    assert int(store.scalar("SELECT count(*) FROM companies")) == 0
+
+
+@pytest.mark.parametrize("point", ["during_audit", "before_publish"])
+def test_kpis_moving_before_publish_is_a_conflict_naming_month_and_metric(store: Store, tenant, point: str) -> None:
+    """Another writer lands a lead in January while the job is audited, or just before it publishes."""
+
+    def land_another_patch(store: Store, job) -> None:
+        insert_rows(
+            store,
+            "contacts",
+            [
+                {
+                    "tenant_id": tenant.id,
+                    "status": "lead",
+                    "first_name": "Intruder",
+                    "created_at": datetime(2025, 1, 20, 15, tzinfo=UTC),
+                }
+            ],
+        )
+
+    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={point: land_another_patch})
+    assert job.status == "failed"
+    assert "conflict" in job.error_message
+    assert "leadsCreated" in job.error_message and "2025-01" in job.error_message
+    # only the intruder's row is there: the job published nothing
+    assert int(store.scalar("SELECT count(*) FROM contacts")) == 1
+    assert int(store.scalar("SELECT count(*) FROM companies")) == 0
+    assert _staged(store) == 0
