@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import tempfile
@@ -96,8 +97,7 @@ def invoke(store: Store, args: Sequence[str], variables: Mapping[str, Any] | Non
         "DO_NOT_TRACK": "1",
         "DEMOGEN_CRM_SCHEMA": store.crm_schema,
     }
-    argv = [
-        *args,
+    options = [
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",
@@ -109,17 +109,42 @@ def invoke(store: Store, args: Sequence[str], variables: Mapping[str, Any] | Non
         "--log-path",
         str(workdir / "logs"),
         # Nothing on our stdout (it carries --json); the details land in the log file.
-        "--log-level", "none",
-        "--log-level-file", "info",
+        "--log-level",
+        "none",
+        "--log-level-file",
+        "info",
         "--no-use-colors",
     ]
+    argv = [*args, *options]
     if variables:
         argv += ["--vars", json.dumps(dict(variables), default=str)]
     with _LOCK, _environment(env), store.released():
-        outcome = dbtRunner().invoke(argv)
+        manifest = _parsed_manifest(options, env) if args[0] == "test" else None
+        outcome = dbtRunner(manifest=manifest).invoke(argv)
     if outcome.exception is not None:
         raise DemogenError(f"dbt {args[0]} could not run: {str(outcome.exception).splitlines()[0]}")
     return DbtRun(args[0], bool(outcome.success), _node_results(outcome.result))
+
+
+# Parsing the project is most of a small dbt test run, and any change of --vars
+# forces a full re-parse. Job values only matter when tests are compiled, so one
+# parse per process serves every job: each run gets a fresh copy, because a run
+# writes compiled SQL into the manifest it is given.
+_MANIFESTS: dict[tuple[str, ...], Any] = {}
+
+
+def _parsed_manifest(options: list[str], env: Mapping[str, str]) -> Any:
+    from dbt.cli.main import dbtRunner
+
+    from flows.store.migrate import models_fingerprint
+
+    key = (models_fingerprint(PROJECT_DIR), *sorted(f"{k}={v}" for k, v in env.items()))
+    if key not in _MANIFESTS:
+        parsed = dbtRunner().invoke(["parse", *options])
+        if not parsed.success or parsed.result is None:
+            return None  # let the real command parse and report the problem
+        _MANIFESTS[key] = parsed.result
+    return copy.deepcopy(_MANIFESTS[key])
 
 
 def run_models(store: Store) -> DbtRun:

@@ -111,6 +111,18 @@ def _count_before(store: Store, tenant: Tenant, table: str, first_month_start: d
     )
 
 
+def _snapshot(store: Store, tenant: Tenant, months: list[str], as_of: datetime) -> dict[str, MonthKpis]:
+    """KPIs of the plan's months; months outside tenant creation..now (V-2 errors) read as zeros."""
+    from flows.kpis import zero_kpis
+    from flows.months import month_index, month_of
+
+    lowest = month_index(month_of(tenant.created_at, tenant.timezone))
+    highest = month_index(month_of(as_of, tenant.timezone))
+    readable = [m for m in months if lowest <= month_index(m) <= highest]
+    kpis = monthly_kpis(store, tenant, readable[0], readable[-1]) if readable else {}
+    return {m: kpis.get(m) or zero_kpis() for m in months}
+
+
 def prepare(store: Store, plan: PatchPlan, *, as_of: datetime | None = None, job_id: str | None = None) -> Prepared:
     """Snapshot the KPIs of the plan's months, compute deltas, validate and preview. Writes nothing."""
     from flows.months import month_start
@@ -118,9 +130,7 @@ def prepare(store: Store, plan: PatchPlan, *, as_of: datetime | None = None, job
     as_of = as_of or now_utc()
     tenant = resolve_tenant(store, plan.tenant)
     months = sorted({m.month for m in plan.months})
-    before = (
-        {m: k for m, k in monthly_kpis(store, tenant, months[0], months[-1]).items() if m in months} if months else {}
-    )
+    before = _snapshot(store, tenant, months, as_of)
     typical = typical_deal_size(store, tenant)
     companies = _count_before(store, tenant, "companies", month_start(months[0], tenant.timezone)) if months else 0
     result = validate_plan(plan, tenant, before, now=as_of, typical_deal_size=typical, companies_existing=companies)

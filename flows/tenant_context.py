@@ -49,7 +49,9 @@ def load_context(store: Store, tenant: Tenant, typical_deal_size: Decimal) -> Te
         owner_ids=owners,
         stages=stages,
         typical_deal_size=typical_deal_size,
-        companies=_frame(store, f"SELECT id, domain, created_at, name FROM companies {live}", tenant.id, EXISTING_COMPANIES),
+        companies=_frame(
+            store, f"SELECT id, domain, created_at, name FROM companies {live}", tenant.id, EXISTING_COMPANIES
+        ),
         contacts=_frame(
             store,
             f"SELECT id, company_id, email, status, created_at FROM contacts {live}",

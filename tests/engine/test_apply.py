@@ -10,68 +10,10 @@ import pytest
 from flows.engine import PlanInvalid, apply_plan, plan_job_id
 from flows.jobs import list_jobs
 from flows.kpis import monthly_kpis
-from flows.plan import PatchPlan
 from flows.store import Store
 from flows.store.migrate import DEFAULT_ADMIN_EMAIL
+from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import insert_rows, insert_tenant, table_digest
-
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-PRD_MONTHS = {
-    "2025-01": {
-        "leadsCreated": 50,
-        "contactsCreated": 40,
-        "companiesCreated": 10,
-        "dealsCreated": 8,
-        "closedWonCount": 3,
-        "closedWonValue": 25000,
-        "pipelineAddedValue": 75000,
-    },
-    "2025-02": {
-        "leadsCreated": 60,
-        "contactsCreated": 48,
-        "companiesCreated": 12,
-        "dealsCreated": 10,
-        "closedWonCount": 4,
-        "closedWonValue": 32000,
-        "pipelineAddedValue": 96000,
-    },
-    "2025-03": {
-        "leadsCreated": 70,
-        "contactsCreated": 56,
-        "companiesCreated": 14,
-        "dealsCreated": 12,
-        "closedWonCount": 5,
-        "closedWonValue": 40000,
-        "pipelineAddedValue": 120000,
-    },
-}
-
-
-def make_plan(
-    months: dict[str, dict], *, tenant: str = "acme", plan_type: str = "deltas", seed: str = "s1", **extra: object
-) -> PatchPlan:
-    return PatchPlan.model_validate(
-        {
-            "tenant": tenant,
-            "mode": "additive",
-            "planType": plan_type,
-            "seed": seed,
-            "months": [{"month": m, "metrics": v} for m, v in months.items()],
-            "tolerances": {"countTolerance": 0, "valueTolerance": 0.005},
-            **extra,
-        }
-    )
-
-
-@pytest.fixture
-def tenant(store: Store):
-    tenant = insert_tenant(store, slug="acme", timezone="America/New_York", created_at=datetime(2024, 1, 1, tzinfo=UTC))
-    for n in range(3):
-        store.execute(
-            "INSERT INTO users (id, tenant_id, email, name, role) VALUES (?, ?, ?, ?, 'sales_rep')",
-            (f"00000000-0000-4000-8000-00000000000{n}", tenant.id, f"rep{n}@acme.demo", f"Rep {n}"),
-        )
-    return tenant
 
 
 def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenant) -> None:

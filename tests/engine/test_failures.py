@@ -9,7 +9,7 @@ import pytest
 from flows.engine import apply_plan
 from flows.jobs import get_job
 from flows.store import Store
-from tests.engine.test_apply import NOW, PRD_MONTHS, make_plan, tenant  # noqa: F401 - fixture
+from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import insert_rows, table_digest
 
 ENTITIES = ("companies", "contacts", "deals", "activities")
@@ -75,7 +75,8 @@ def test_the_dbt_audit_blocks_rows_staged_for_another_tenant(store: Store, tenan
 
     def leak(store: Store, job) -> None:
         store.execute(
-            "UPDATE staged_companies SET tenant_id = ? WHERE id = (SELECT id FROM staged_companies ORDER BY id LIMIT 1)",
+            "UPDATE staged_companies SET tenant_id = ?"
+            " WHERE id = (SELECT id FROM staged_companies ORDER BY id LIMIT 1)",
             (other.id,),
         )
 

@@ -10,7 +10,7 @@ from flows.jobs import list_jobs
 from flows.kpis import monthly_kpis
 from flows.revert import revert
 from flows.store import Store
-from tests.engine.test_apply import NOW, PRD_MONTHS, make_plan, tenant  # noqa: F401 - fixture
+from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import table_digest
 
 
