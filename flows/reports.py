@@ -148,11 +148,12 @@ def to_markdown(job: PatchJob) -> str:
         "",
         "## KPI comparison",
         "",
-        "| Metric | Before | After | Delta | % | Target | Pass |",
-        "|---|---:|---:|---:|---:|---:|:-:|",
+        "| Month | Metric | Before | After | Delta | % | Target | Pass |",
+        "|---|---|---:|---:|---:|---:|---:|:-:|",
     ]
     lines += [
-        f"| {r['metric']} | {r['before']} | {r['after']} | {r['delta']} | {r['pct']} | {r['target']} | {r['pass']} |"
+        f"| {r['month']} | {r['metric']} | {r['before']} | {r['after']} | {r['delta']} | {r['pct']} "
+        f"| {r['target']} | {r['pass']} |"
         for r in comparison_rows(job)
     ]
     created = records_created(job)

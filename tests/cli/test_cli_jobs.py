@@ -1,0 +1,129 @@
+"""apply, jobs, job show/export, revert, tenant create and demo as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import run
+from tests.helpers import table_digest
+
+PLAN = """\
+tenant: cli-demo
+mode: additive
+planType: deltas
+seed: cli
+months:
+  - month: 2025-01
+    metrics: {leadsCreated: 20, contactsCreated: 10, companiesCreated: 3, dealsCreated: 4,
+              closedWonCount: 1, closedWonValue: 5000, pipelineAddedValue: 12000}
+"""
+
+
+@pytest.fixture
+def tenant_url(database_url: str, capsys: pytest.CaptureFixture[str]) -> str:
+    code, out, err = run(["tenant", "create", "--name", "CLI Demo", "--from", "2024-11", "--to", "2024-12",
+                          "--seed", "1", "--template", "steady-growth", "--database", database_url, "--json"], capsys)
+    assert code == 0, err
+    created = json.loads(out)
+    assert created["slug"] == "cli-demo" and created["generationJobId"] and created["id"]
+    assert created["status"] == "completed" and created["recordsCreated"] > 0
+    return database_url
+
+
+def test_apply_prints_the_job_and_is_idempotent(tenant_url: str, tmp_path: Path, capsys) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN)
+    code, out, err = run(["apply", str(plan), "--database", tenant_url, "--json"], capsys)
+    assert code == 0, err
+    job = json.loads(out)
+    for key in ("id", "tenantId", "status", "mode", "planType", "patchPlan", "beforeKpis", "afterKpis",
+                "diffReport", "metrics", "progress", "currentStep", "logs", "createdAt", "completedAt",
+                "errorMessage"):
+        assert key in job
+    assert job["status"] == "completed" and job["progress"] == 100
+    assert job["metrics"]["recordsCreated"] == 20 + 10 + 3 + 4 + 20
+    assert set(job["metrics"]) >= {"recordsCreated", "recordsModified", "recordsDeleted"}
+    jan = next(m for m in job["diffReport"]["months"] if m["month"] == "2025-01")
+    leads = next(m for m in jan["metrics"] if m["metric"] == "leadsCreated")
+    assert leads == {**leads, "before": 0, "after": 20, "delta": 20, "target": 20, "pass": True}
+
+    code, out, _ = run(["apply", str(plan), "--database", tenant_url], capsys)
+    assert code == 0 and "KPI comparison" in out and "Records created" in out and "✓" in out
+    code, out, _ = run(["jobs", "--tenant", "cli-demo", "--database", tenant_url, "--json"], capsys)
+    listed = json.loads(out)["jobs"]
+    assert [j["id"] for j in listed].count(job["id"]) == 1 and len(listed) == 2  # generation + this patch
+
+
+def test_invalid_plan_exits_1_and_writes_nothing(tenant_url: str, tmp_path: Path, capsys) -> None:
+    plan = tmp_path / "bad.yaml"
+    plan.write_text(PLAN.replace("closedWonCount: 1", "closedWonCount: 9"))
+    from flows.store import open_store
+
+    with open_store(tenant_url) as store:
+        before = table_digest(store)
+    code, out, err = run(["apply", str(plan), "--database", tenant_url, "--json"], capsys)
+    assert code == 1
+    result = json.loads(out)
+    assert result["valid"] is False
+    assert any(e["code"] == "V-4" and e["message"] == "closedWonCount (9) cannot exceed dealsCreated (4)"
+               for e in result["errors"])
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    with open_store(tenant_url) as store:
+        assert table_digest(store) == before
+
+
+def test_bad_apply_arguments_are_one_line_errors(tenant_url: str, tmp_path: Path, capsys) -> None:
+    code, _, err = run(["apply", str(tmp_path / "missing.yaml"), "--database", tenant_url], capsys)
+    assert code in (1, 2) and "missing.yaml" in err and len(err.strip().splitlines()) == 1
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN)
+    code, _, err = run(["apply", str(plan), "--job-id", "not-a-uuid", "--database", tenant_url], capsys)
+    assert code == 2 and "not-a-uuid" in err
+    code, _, err = run(["job", "show", "12345678-1234-4234-8234-123456789012", "--database", tenant_url], capsys)
+    assert code == 1 and "12345678-1234-4234-8234-123456789012" in err
+    code, _, err = run(["job", "show", "nope", "--database", tenant_url], capsys)
+    assert code == 1 and "'nope'" in err
+    code, _, err = run(["jobs", "--tenant", "ghost", "--database", tenant_url], capsys)
+    assert code == 1 and "'ghost'" in err
+
+
+def test_show_export_and_revert(tenant_url: str, tmp_path: Path, capsys) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN)
+    code, out, _ = run(["apply", str(plan), "--database", tenant_url, "--json"], capsys)
+    job_id = json.loads(out)["id"]
+
+    code, out, _ = run(["job", "show", job_id, "--database", tenant_url], capsys)
+    assert code == 0 and job_id in out and "Log" in out and "publish" in out
+    for fmt, marker in (("md", "| 2025-01 | Leads | 0 | 20 | +20 |"), ("csv", "2025-01,leadsCreated,0,20,20"),
+                        ("html", "<svg"), ("json", f'"id": "{job_id}"')):
+        target = tmp_path / f"report.{fmt}"
+        code, _, _ = run(["job", "export", job_id, "--format", fmt, "-o", str(target), "--database", tenant_url],
+                         capsys)
+        assert code == 0 and marker in target.read_text(), fmt
+    code, out, _ = run(["job", "export", job_id, "--format", "csv", "--database", tenant_url], capsys)
+    assert out.startswith("month,metric,before,after,delta,pct_change,target,pass")
+
+    code, out, _ = run(["revert", job_id, "--database", tenant_url, "--json"], capsys)
+    assert code == 0
+    undone = json.loads(out)
+    assert undone["mode"] == "revert" and undone["metrics"]["recordsDeleted"] == 57
+    code, out, err = run(["apply", str(plan), "--database", tenant_url], capsys)
+    assert code == 1 and "was reverted" in err
+
+
+def test_demo_is_the_readme_main_job(database_url: str, capsys) -> None:
+    code, out, err = run(["demo", "--database", database_url], capsys)
+    assert code == 0, err
+    assert "Acme Corp Demo" in out and "KPI comparison" in out
+    assert "Leads: 180" in out and "Contacts: 144" in out and "Companies: 36" in out and "Deals: 30" in out
+    assert "Activities: 288" in out
+    code, out, _ = run(["demo", "--database", database_url, "--json"], capsys)
+    job = json.loads(out)
+    assert job["status"] == "completed" and job["diffReport"]["allTargetsMet"] is True
+    code, out, _ = run(["tenants", "--database", database_url, "--json"], capsys)
+    (tenant,) = json.loads(out)["tenants"]
+    assert tenant["slug"] == "acme-corp-demo" and tenant["dataRange"] == {"from": "2024-01", "to": "2025-03"}
