@@ -209,7 +209,7 @@ def to_html(job: PatchJob) -> str:
         "<tr>"
         + "".join(
             f"<td>{html.escape(str(r[k]))}</td>"
-            for k in ("metric", "before", "after", "delta", "pct", "target", "pass")
+            for k in ("month", "metric", "before", "after", "delta", "pct", "target", "pass")
         )
         + "</tr>"
         for r in comparison_rows(job)
