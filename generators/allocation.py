@@ -55,7 +55,7 @@ def _count(deltas: Mapping[str, object], name: str) -> int | None:
     value = deltas.get(name)
     if value is None:
         return None
-    if isinstance(value, float) and not value.is_integer():
+    if isinstance(value, float | Decimal) and value != int(value):  # int() would truncate
         raise AllocationError(f"{name} must be a whole number, got {value}")
     count = int(value)  # type: ignore[call-overload]
     if count < 0:

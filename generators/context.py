@@ -24,7 +24,8 @@ def _existing(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
-EXISTING_COMPANIES = {"id": UUID, "domain": pl.String, "created_at": TS}
+# Existing companies may also carry "name" (used to name their deals; else the domain is used).
+EXISTING_COMPANIES = {"id": UUID, "domain": pl.String, "created_at": TS, "name": pl.String}
 EXISTING_CONTACTS = {
     "id": UUID,
     "company_id": UUID,

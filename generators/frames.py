@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
 import polars as pl
 
 UUID = pl.String  # ids travel as canonical uuid strings; the store casts them
@@ -87,3 +90,33 @@ def conform(entity: str, frame: pl.DataFrame) -> pl.DataFrame:
     if missing:
         raise ValueError(f"{entity} frame lacks columns {sorted(missing)}")
     return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+@dataclass(frozen=True)
+class EntityFrames:
+    """One batch of generated records: a frame per entity, conformed to SCHEMAS."""
+
+    companies: pl.DataFrame = field(default_factory=lambda: empty_frame("companies"))
+    contacts: pl.DataFrame = field(default_factory=lambda: empty_frame("contacts"))
+    deals: pl.DataFrame = field(default_factory=lambda: empty_frame("deals"))
+    activities: pl.DataFrame = field(default_factory=lambda: empty_frame("activities"))
+
+    def __iter__(self) -> Iterator[tuple[str, pl.DataFrame]]:
+        return iter((entity, getattr(self, entity)) for entity in ENTITIES)
+
+    def counts(self) -> dict[str, int]:
+        return {entity: frame.height for entity, frame in self}
+
+    @property
+    def records(self) -> int:
+        return sum(self.counts().values())
+
+    @classmethod
+    def concat(cls, batches: Sequence[EntityFrames]) -> EntityFrames:
+        """Batches stacked entity by entity, in order."""
+        if not batches:
+            return cls()
+        return cls(**{
+            entity: pl.concat([getattr(batch, entity) for batch in batches], how="vertical")
+            for entity in ENTITIES
+        })

@@ -1,0 +1,108 @@
+"""Generator throughput: records per second for a big month and a PRD-sized plan, median of runs.
+
+Run: /work/venv/bin/python benchmarks/bench_generators.py [--runs 5] [--scale 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo, wherever we run from
+
+import polars as pl  # noqa: E402
+
+from generators import EntityFrames, Stage, TenantContext, generate_month, generate_plan  # noqa: E402
+from generators.ids import uuid5_range  # noqa: E402
+
+JOB = "2b0f5d1e-8c3a-4f6b-9d7e-0a1b2c3d4e5f"
+AS_OF = datetime(2025, 7, 1, 12, tzinfo=UTC)
+STAGES = (
+    Stage("qualified", "Qualified", 1, False, False),
+    Stage("proposal", "Proposal", 2, False, False),
+    Stage("won", "Closed won", 3, True, False),
+    Stage("lost", "Closed lost", 4, False, True),
+)
+# 500,000 records: 250k people, 20k companies, 30k deals, 200k activities (2 per contact).
+BIG_MONTH = {
+    "leadsCreated": 150_000, "contactsCreated": 100_000, "companiesCreated": 20_000,
+    "dealsCreated": 30_000, "closedWonCount": 10_000, "closedWonValue": 120_000_000,
+    "pipelineAddedValue": 300_000_000,
+}
+PRD_PLAN = [
+    ("2025-01", {"leadsCreated": 50, "contactsCreated": 40, "companiesCreated": 10,
+                 "dealsCreated": 8, "closedWonCount": 3, "closedWonValue": 25000,
+                 "pipelineAddedValue": 75000}),
+    ("2025-02", {"leadsCreated": 60, "contactsCreated": 48, "companiesCreated": 12,
+                 "dealsCreated": 10, "closedWonCount": 4, "closedWonValue": 32000,
+                 "pipelineAddedValue": 96000}),
+    ("2025-03", {"leadsCreated": 70, "contactsCreated": 56, "companiesCreated": 14,
+                 "dealsCreated": 12, "closedWonCount": 5, "closedWonValue": 40000,
+                 "pipelineAddedValue": 120000}),
+]
+
+
+def tenant() -> TenantContext:
+    return TenantContext(
+        tenant_id="7d9c1a52-0e4b-4d8f-a1c3-5b6e7f809a1b", timezone="America/New_York",
+        locale="en_US", currency="USD", created_at=datetime(2024, 1, 1, tzinfo=UTC),
+        owner_ids=("owner-1", "owner-2", "owner-3"), stages=STAGES,
+        typical_deal_size=Decimal("12000"),
+    )
+
+
+def scaled(deltas: dict[str, int], scale: float) -> dict[str, int]:
+    return {name: round(value * scale) for name, value in deltas.items()}
+
+
+def measure(label: str, runs: int, make: Callable[[int], EntityFrames]) -> dict[str, object]:
+    """Each run uses a fresh seed, so Faker pools are sampled anew as in a real job."""
+    seconds, records = [], 0
+    for run in range(runs):
+        started = time.perf_counter()
+        frames = make(run)
+        seconds.append(time.perf_counter() - started)
+        records = frames.records
+    median = statistics.median(seconds)
+    return {"scenario": label, "records": records, "runs": runs,
+            "median_s": round(median, 3), "min_s": round(min(seconds), 3),
+            "median_records_per_s": round(records / median)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies the big month")
+    args = parser.parse_args()
+    ctx = tenant()
+    big = scaled(BIG_MONTH, args.scale)
+    total = big["leadsCreated"] + 3 * big["contactsCreated"] + big["companiesCreated"] + big[
+        "dealsCreated"]
+    generate_month("2025-03", PRD_PLAN[0][1], ctx, as_of=AS_OF, job_id=JOB, seed="warm-up")
+    results = [
+        measure("big month", args.runs, lambda run: generate_month(
+            "2025-03", big, ctx, as_of=AS_OF, job_id=JOB, seed=f"big-{run}")),
+        measure("PRD plan, 3 months", args.runs, lambda run: generate_plan(
+            PRD_PLAN, ctx, as_of=AS_OF, job_id=JOB, seed=f"prd-{run}")),
+        # The floor under the big month: one SHA-1 per record for its uuid5 id.
+        measure("uuid5 ids alone", args.runs, lambda run: EntityFrames(
+            activities=pl.DataFrame({"id": uuid5_range(uuid.UUID(JOB), "activities", 0, total)}))),
+    ]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"nproc={cpus} load_avg_1m={os.getloadavg()[0]:.2f} python={platform.python_version()} "
+          f"polars={pl.__version__}")
+    for row in results:
+        print("  ".join(f"{key}={value}" for key, value in row.items()))
+
+
+if __name__ == "__main__":
+    main()

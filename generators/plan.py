@@ -1,0 +1,68 @@
+"""A whole plan, month after month: earlier months' records become parents of later ones."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+import polars as pl
+
+from generators.context import EXISTING_COMPANIES, EXISTING_CONTACTS, EXISTING_DEALS, TenantContext
+from generators.frames import ENTITIES, EntityFrames
+from generators.month import Delta, companies_before, generate_month
+
+
+def _grow(existing: pl.DataFrame, new: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    columns = [name for name in schema if name in existing.columns or name in new.columns]
+
+    def shaped(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.select(
+            pl.col(name).cast(schema[name]) if name in frame.columns
+            else pl.lit(None, schema[name]).alias(name)
+            for name in columns
+        )
+
+    return pl.concat([shaped(existing), shaped(new)], how="vertical")
+
+
+def with_records(ctx: TenantContext, batch: EntityFrames) -> TenantContext:
+    """The tenant as it will be once `batch` is published."""
+    return replace(
+        ctx,
+        companies=_grow(ctx.companies, batch.companies, EXISTING_COMPANIES),
+        contacts=_grow(ctx.contacts, batch.contacts, EXISTING_CONTACTS),
+        deals=_grow(ctx.deals, batch.deals, EXISTING_DEALS),
+    )
+
+
+def generate_plan(
+    months: Sequence[tuple[str, Mapping[str, Delta]]],
+    ctx: TenantContext,
+    *,
+    as_of: datetime,
+    job_id: str,
+    seed: int | str,
+) -> EntityFrames:
+    """Every month's records, in calendar order, with ordinals unique across the job.
+
+    Like the preview, a month's allocation sees the tenant's companies from before the
+    plan's first month plus those created by the plan's earlier months.
+    """
+    ordered = sorted(months, key=lambda entry: entry[0])
+    ordinals = dict.fromkeys(ENTITIES, 0)
+    available = companies_before(ctx, ordered[0][0]) if ordered else 0
+    batches: list[EntityFrames] = []
+    for month, deltas in ordered:
+        batch = generate_month(
+            month, deltas, ctx, as_of=as_of, job_id=job_id, seed=seed,
+            ordinal_start=dict(ordinals), companies_available=available,
+        )
+        batches.append(batch)
+        available += batch.companies.height
+        for entity, count in batch.counts().items():
+            ordinals[entity] += count
+        if batch.records:
+            ctx = with_records(ctx, batch)
+    return EntityFrames.concat(batches)
+
