@@ -182,6 +182,10 @@ def _chart(metric: str, label: str, months: list[dict[str, Any]]) -> str:
     bar = max(slot / 3, 2)
     parts = [f'<svg width="{_CHART_W}" height="{_CHART_H + 30}" role="img" aria-label="{html.escape(label)}">']
     parts.append(f'<text x="0" y="12" font-size="12" font-weight="bold">{html.escape(label)}</text>')
+    parts.append(
+        f'<text x="{_CHART_W}" y="12" font-size="10" text-anchor="end" fill="#5c6470">max {top:,.0f}</text>'
+        f'<line x1="{_PAD}" x2="{_CHART_W}" y1="{_CHART_H}" y2="{_CHART_H}" stroke="#d5dae1"/>'
+    )
     for i, (month, before, after, target) in enumerate(values):
         x = _PAD + i * slot
         for j, (value, colour) in enumerate(((before, "#b0b7c3"), (after, "#2f6fdb"))):
