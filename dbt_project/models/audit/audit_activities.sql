@@ -1,19 +1,5 @@
 -- The tenant's live activities plus the job's staged ones: the activities as publishing would leave them.
+-- depends_on: {{ ref('stg_crm__activities') }}
+-- depends_on: {{ ref('stg_crm__staged_activities') }}
 
-with published as (
-    select * from {{ ref('stg_crm__activities') }}
-    where tenant_id = '{{ var("tenant_id") }}'
-),
-
-staged as (
-    select * from {{ ref('stg_crm__staged_activities') }}
-    where demo_job_id = '{{ var("job_id") }}'
-),
-
-final as (
-    select published.*, false as is_staged from published
-    union all
-    select staged.*, true as is_staged from staged
-)
-
-select * from final
+{{ published_and_staged('activities') }}

@@ -1,19 +1,5 @@
 -- The tenant's live deals plus the job's staged ones: the deals as publishing would leave them.
+-- depends_on: {{ ref('stg_crm__deals') }}
+-- depends_on: {{ ref('stg_crm__staged_deals') }}
 
-with published as (
-    select * from {{ ref('stg_crm__deals') }}
-    where tenant_id = '{{ var("tenant_id") }}'
-),
-
-staged as (
-    select * from {{ ref('stg_crm__staged_deals') }}
-    where demo_job_id = '{{ var("job_id") }}'
-),
-
-final as (
-    select published.*, false as is_staged from published
-    union all
-    select staged.*, true as is_staged from staged
-)
-
-select * from final
+{{ published_and_staged('deals') }}
