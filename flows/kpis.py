@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,16 +35,24 @@ def monthly_kpis(store: Store, tenant: Tenant, first: str, last: str) -> dict[st
     # kpi_events still assigns each row its tenant-local month.
     lower = month_start(first, tenant.timezone)
     upper = month_start(add_months(last, 1), tenant.timezone)
+    # Group on the month's first day and label the few groups here: on PostgreSQL a
+    # label per row (to_char) took about a third of this read.
     rows = store.query(
-        f"SELECT month, {_SUMS} FROM {MODELS_SCHEMA}.kpi_events "
-        "WHERE tenant_id = ? AND created_at >= ? AND created_at < ? GROUP BY month",
+        f"SELECT month_start, {_SUMS} FROM {MODELS_SCHEMA}.kpi_events "
+        "WHERE tenant_id = ? AND created_at >= ? AND created_at < ? GROUP BY month_start",
         (tenant.id, lower, upper),
     )
     result = {month: zero_kpis() for month in months}
     for row in rows:
-        if row["month"] in result:
-            result[row["month"]] = {m.name: _value(m.kind, row[m.column]) for m in METRICS}
+        month = _label(row["month_start"])
+        if month in result:
+            result[month] = {m.name: _value(m.kind, row[m.column]) for m in METRICS}
     return result
+
+
+def _label(month_start: date | datetime) -> str:
+    """'YYYY-MM' of kpi_events.month_start (a date; the dbt macro month_label spells the same in SQL)."""
+    return f"{month_start.year:04d}-{month_start.month:02d}"
 
 
 def kpis_json(kpis: dict[str, MonthKpis]) -> dict[str, Any]:

@@ -1,0 +1,236 @@
+"""Fixtures of the engine benchmark: throwaway databases, tenants, bulk data, and a baseline of the dbt views."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # tests.helpers and tests.pg_cluster
+
+from flows.months import add_months, month_start  # noqa: E402
+from flows.store import Store, connect  # noqa: E402
+from flows.tenants import Tenant  # noqa: E402
+from generators.frames import conform  # noqa: E402
+from tests.helpers import insert_tenant, new_id, stage_id  # noqa: E402
+
+# Share of a tenant's records per entity (a CRM's usual mix: people and their activities dominate).
+SHARES = {"companies": 0.05, "contacts": 0.40, "deals": 0.15, "activities": 0.40}
+DELETED_EVERY = 50  # one row in fifty is soft-deleted, so the deleted_at filter has work to do
+
+
+class Databases:
+    """Fresh, empty databases on one backend: DuckDB files in a temp folder, or databases of one cluster."""
+
+    def __init__(self, backend: str, folder: Path, server_url: str | None) -> None:
+        self.backend, self.folder, self.server_url = backend, folder, server_url
+
+    def new(self, name: str) -> str:
+        if self.backend == "duckdb":
+            return f"duckdb:///{self.folder / name}.duckdb"
+        assert self.server_url is not None
+        admin = connect(self.server_url)
+        try:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        finally:
+            admin.close()
+        return self.server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextmanager
+def databases(backend: str, postgres_url: str | None = None) -> Iterator[Databases]:
+    """DuckDB: a temp folder. PostgreSQL: the given server, else a throwaway cluster (tests/pg_cluster)."""
+    with tempfile.TemporaryDirectory(prefix="demogen-bench-") as folder:
+        if backend == "duckdb":
+            yield Databases(backend, Path(folder), None)
+            return
+        if postgres_url:
+            yield Databases(backend, Path(folder), postgres_url)
+            return
+        from tests.pg_cluster import start_cluster
+
+        cluster = start_cluster()
+        try:
+            yield Databases(backend, Path(folder), cluster.url)
+        finally:
+            cluster.stop()
+
+
+def add_tenant(
+    store: Store, slug: str, *, timezone: str = "America/New_York", created_at: datetime | None = None
+) -> Tenant:
+    """A demo tenant with pipeline stages and three sales reps (generated records need owners)."""
+    tenant = insert_tenant(
+        store, slug=slug, timezone=timezone, created_at=created_at or datetime(2023, 1, 1, tzinfo=UTC)
+    )
+    for n in range(3):
+        store.execute(
+            "INSERT INTO users (id, tenant_id, email, name, role) VALUES (?, ?, ?, ?, 'sales_rep')",
+            (new_id("rep", tenant.id, n), tenant.id, f"rep{n}@{slug}.demo", f"Rep {n}"),
+        )
+    return tenant
+
+
+def _spread(n: int, salt: int, modulo: int) -> pl.Expr:
+    # Deterministic, well-mixed integers in [0, modulo) built in bulk: no per-row Python.
+    return ((pl.int_range(n, dtype=pl.Int64) * 2654435761 + salt * 40503) % 4294967291) % modulo
+
+
+def synthetic_frames(
+    tenant: Tenant, number: int, records: int, first_month: str, months: int
+) -> dict[str, pl.DataFrame]:
+    """`records` rows of one tenant spread evenly over `months` months, in the CRM tables' layout.
+
+    Not realistic records (the generators make those, and slower): the KPI read only
+    looks at tenant, created_at, deleted_at, status, stage and value, and all of those vary.
+    """
+    start = month_start(first_month, tenant.timezone)
+    span = int((month_start(add_months(first_month, months), tenant.timezone) - start).total_seconds()) - 1
+    sizes = {entity: int(records * share) for entity, share in SHARES.items()}
+
+    def base(prefix: int, n: int, salt: int) -> pl.DataFrame:
+        created = pl.lit(start) + pl.duration(seconds=_spread(n, salt, span))
+        row = pl.int_range(n, dtype=pl.Int64)
+        return pl.select(
+            id=pl.format(f"{prefix:08x}-{number:04x}-4000-8000-{{}}", row.cast(pl.String).str.zfill(12)),
+            tenant_id=pl.lit(tenant.id),
+            owner_id=pl.lit(None, pl.String),
+            created_at=created,
+            updated_at=created,
+            deleted_at=pl.when(row % DELETED_EVERY == 7).then(created).otherwise(None),
+            demo_generated=pl.lit(True),
+            demo_job_id=pl.lit(None, pl.String),
+            demo_source_month=pl.lit(None, pl.String),
+        )
+
+    n = sizes["companies"]
+    companies = base(1, n, 1).with_columns(
+        name=pl.format("Company {}", pl.int_range(n)),
+        domain=pl.format("company{}.example", pl.int_range(n)),
+        industry=pl.lit("Software"),
+        size=pl.lit("51-200"),
+        city=pl.lit("Springfield"),
+        country=pl.lit("US"),
+    )
+    n = sizes["contacts"]
+    statuses = pl.Series(["lead", "lead", "prospect", "customer"])
+    contacts = base(2, n, 2).with_columns(
+        company_id=pl.lit(None, pl.String),
+        first_name=pl.lit("Ada"),
+        last_name=pl.format("Person {}", pl.int_range(n)),
+        email=pl.format("p{}@example.com", pl.int_range(n)),
+        phone=pl.lit(None, pl.String),
+        job_title=pl.lit("Buyer"),
+        status=pl.lit(statuses).gather(_spread(n, 3, 4)),
+        source=pl.lit("web"),
+    )
+    n = sizes["deals"]
+    stages = pl.Series([stage_id(tenant.id, s) for s in ("Won", "Won", "Lost", "Qualified", "Proposal", "Qualified")])
+    deals = base(3, n, 4).with_columns(
+        contact_id=pl.lit(None, pl.String),
+        company_id=pl.lit(None, pl.String),
+        stage_id=pl.lit(stages).gather(_spread(n, 5, 6)),
+        name=pl.format("Deal {}", pl.int_range(n)),
+        value=(1000 + _spread(n, 6, 30000)).cast(pl.Decimal(14, 2)),
+        currency=pl.lit("USD"),
+        expected_close_date=pl.lit(None, pl.Date),
+        closed_at=pl.lit(None, pl.Datetime("us", "UTC")),
+    )
+    n = sizes["activities"]
+    activities = base(4, n, 7).with_columns(
+        contact_id=pl.lit(None, pl.String),
+        deal_id=pl.lit(None, pl.String),
+        company_id=pl.lit(None, pl.String),
+        type=pl.lit("call"),
+        subject=pl.lit("Call"),
+    )
+    frames = {"companies": companies, "contacts": contacts, "deals": deals, "activities": activities}
+    return {entity: conform(entity, frame) for entity, frame in frames.items()}
+
+
+def load_synthetic(store: Store, tenant: Tenant, number: int, records: int, first_month: str, months: int) -> None:
+    for entity, frame in synthetic_frames(tenant, number, records, first_month, months).items():
+        for chunk in frame.iter_slices(250_000):
+            store.load_frame(entity, chunk)
+
+
+def settle(store: Store) -> None:
+    """After a bulk load: fresh planner statistics (and, on PostgreSQL, the visibility map and hint bits)."""
+    if store.backend == "postgres":
+        store.execute("VACUUM ANALYZE")
+    else:
+        store.execute("CHECKPOINT")
+
+
+BASELINE_SCHEMA = "analytics_baseline"
+
+
+def install_baseline(store: Store, ref: str) -> str:
+    """Build the dbt views of git `ref` into their own schema beside the current ones; return its name.
+
+    Lets one run time the KPI read of an older commit against the working tree's, side by side
+    on the same data, instead of comparing numbers from two runs on a noisy machine.
+    """
+    from dbt.cli.main import dbtRunner
+
+    work = Path(tempfile.mkdtemp(prefix="demogen-baseline-"))
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", ref, "dbt_project"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(work)], input=archive, check=True)
+        project = work / "dbt_project"
+        profiles = project / "profiles.yml"
+        profiles.write_text(profiles.read_text().replace("schema: analytics", f"schema: {BASELINE_SCHEMA}"))
+        env = store.dbt_env() | {
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+            "DEMOGEN_CRM_SCHEMA": store.crm_schema,
+        }
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            with store.released():
+                outcome = dbtRunner().invoke(
+                    [
+                        "run",
+                        "--select",
+                        "tag:staging tag:kpis",
+                        "--project-dir",
+                        str(project),
+                        "--profiles-dir",
+                        str(project),
+                        "--target",
+                        env["DEMOGEN_DBT_TARGET"],
+                        "--target-path",
+                        str(work / "target"),
+                        "--log-path",
+                        str(work / "logs"),
+                        "--log-level",
+                        "none",
+                    ]
+                )
+        finally:
+            for key, old in saved.items():
+                if old is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = old
+        if not outcome.success:
+            raise SystemExit(f"could not build the dbt views of {ref}: {outcome.exception}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return BASELINE_SCHEMA
