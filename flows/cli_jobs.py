@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -157,12 +158,22 @@ def apply(
 
     _check_uuid(job_id)
     plan = read_plan(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
-    with open_store(database) as store, _progress(not as_json) as report:
-        try:
-            result = apply_plan(store, plan, job_id=job_id, source=f"cli: {plan_file}", progress=report)
-        except PlanInvalid as exc:
-            _invalid(exc, as_json)
-            raise
+    source = f"cli: {plan_file}"
+    try:
+        if os.environ.get("DEMOGEN_PREFECT", "").lower() in {"1", "true", "yes"}:
+            # Opt-in: through the apply_patch flow, so the job shows in the Prefect UI. Not the
+            # default: importing Prefect and the run's bookkeeping add ~4.5 s to the command
+            # (a temporary server without PREFECT_API_URL ~20 s more); benchmarks/RESULTS.md.
+            from flows.patch import apply_via_flow
+
+            with _progress(not as_json) as report:
+                result = apply_via_flow(plan, database_url=database, job_id=job_id, source=source, progress=report)
+        else:
+            with open_store(database) as store, _progress(not as_json) as report:
+                result = apply_plan(store, plan, job_id=job_id, source=source, progress=report)
+    except PlanInvalid as exc:
+        _invalid(exc, as_json)
+        raise
     if as_json:
         print_json(result.to_response())
     else:

@@ -208,6 +208,8 @@ class _Run:
         run = audit.audit_staged(self.store, self.job.id, p.tenant.id, p.as_of, p.targets)
         result = audit.summary(run)
         if not run.success:
+            # Keep the failing tests test by test with the failed job, for its report and artifacts.
+            self.job = update_job(self.store, self.job, diff_report_json={"audit": result})
             self.check_unmoved()  # a KPI that moved under us explains a missed target best
             failed = ", ".join(f"{r.name} ({r.failures} rows)" for r in run.failed) or "dbt could not run the audit"
             raise AuditFailed(f"audit failed: {failed}")

@@ -65,6 +65,8 @@ def test_the_dbt_audit_blocks_a_corrupted_batch(store: Store, tenant) -> None:
     job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_staging": corrupt})
     assert job.status == "failed"
     assert "audit_timestamps" in job.error_message
+    audited = {t["name"]: t["status"] for t in job.diff_report_json["audit"]["tests"]}
+    assert audited["audit_timestamps"] == "fail" and audited["audit_targets_met"] == "pass"
     assert table_digest(store) == digest and _staged(store) == 0
 
 

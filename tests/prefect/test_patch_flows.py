@@ -1,0 +1,203 @@
+"""apply_patch, validate_patch and list_demo_tenants as Prefect flow runs: parameters, tasks, artifacts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from flows.errors import UsageError
+from flows.jobs import list_jobs
+from flows.kpis import monthly_kpis
+from flows.list_tenants import list_demo_tenants
+from flows.patch import PatchFailed, apply_patch
+from flows.store import open_store
+from flows.tenants import resolve_tenant
+from flows.validate import validate_patch
+from tests.helpers import table_digest
+from tests.prefect.conftest import SLUG, artifacts_of, task_names
+
+# The flows' behaviour on PostgreSQL is the engine's (tests/engine); here DuckDB keeps the suite quick.
+pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.parametrize("backend", ["duckdb"])]
+
+PRD_CSV = (
+    "month,leadsCreated,contactsCreated,companiesCreated,dealsCreated,closedWonCount,closedWonValue,pipelineAddedValue\n"
+    "2025-01,50,40,10,8,3,25000,75000\n"
+)
+SMALL = {"leadsCreated": 6, "contactsCreated": 4, "companiesCreated": 2, "dealsCreated": 3, "closedWonCount": 1,
+         "closedWonValue": 9000, "pipelineAddedValue": 21000}  # fmt: skip
+
+
+def run(flow: Any, **parameters: Any) -> tuple[Any, Any]:
+    """Run a flow; return (its final state, its flow run id)."""
+    state = flow(**parameters, return_state=True)
+    return state, state.state_details.flow_run_id
+
+
+def kpis(database_url: str, first: str, last: str) -> dict[str, dict[str, Any]]:
+    with open_store(database_url) as store:
+        return monthly_kpis(store, resolve_tenant(store, SLUG), first, last)
+
+
+def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: str) -> None:
+    state, run_id = run(apply_patch, plan_path="plans/examples/prd-appendix.yaml", database_url=acme)
+
+    assert state.is_completed(), state.message
+    job = state.result()
+    assert job["status"] == "completed" and job["metrics"]["recordsCreated"] == 678
+    assert kpis(acme, "2025-01", "2025-01")["2025-01"]["leadsCreated"] == 50
+    # the engine's steps, each a task of the run
+    assert task_names(run_id) == [
+        "read_plan",
+        "snapshot_kpis",
+        "generate_records",
+        "stage_batches",
+        "audit_staged",
+        "publish",
+        "verify_published",
+        "publish_reports",
+    ]
+    found = artifacts_of(run_id)
+    assert set(found) == {
+        f"kpi-comparison-{SLUG}",
+        f"patch-summary-{SLUG}",
+        f"patch-progress-{SLUG}",
+        f"dbt-tests-{SLUG}",
+    }
+    comparison = found[f"kpi-comparison-{SLUG}"]
+    assert len(comparison) == 3 * 8  # three months, eight metrics
+    assert list(comparison[0]) == ["Month", "Metric", "Before", "After", "Delta", "%", "Target", "Pass"]
+    assert comparison[0] | {} == {
+        "Month": "2025-01",
+        "Metric": "Leads",
+        "Before": "0",
+        "After": "50",
+        "Delta": "+50",
+        "%": "—",
+        "Target": "50",
+        "Pass": "✓",
+    }
+    won_value = next(r for r in comparison if r["Month"] == "2025-03" and r["Metric"] == "Won value")
+    assert (won_value["After"], won_value["Target"], won_value["Pass"]) == ("40,000.00", "40,000.00", "✓")
+    assert all(r["Pass"] in {"✓", "—"} for r in comparison)
+
+    summary = found[f"patch-summary-{SLUG}"]
+    assert job["id"] in summary and "✓ Completed" in summary
+    assert "plans/examples/prd-appendix.yaml" in summary  # plan source
+    assert "| Leads | 180 |" in summary and "| Activities | 288 |" in summary  # records per entity
+    assert "| Duration |" in summary and "| Records created | 678 |" in summary
+
+    assert found[f"patch-progress-{SLUG}"] == 100
+    tests = found[f"dbt-tests-{SLUG}"]
+    phases = {r["Phase"].split(":")[0] for r in tests}
+    assert phases == {"audit", "verification"}
+    assert all(r["Status"] == "pass" for r in tests)
+    assert len(tests) == len(job["diffReport"]["audit"]["tests"]) + len(job["diffReport"]["verification"]["tests"])
+
+    # US-1 on the same data: the tenant list and its monthly KPI summary
+    state, run_id = run(list_demo_tenants, database_url=acme)
+    assert state.is_completed(), state.message
+    listed = state.result()
+    assert [t["slug"] for t in listed] == [SLUG]
+    assert listed[0]["dataRange"] == {"from": "2025-01", "to": "2025-03"}
+    found = artifacts_of(run_id)
+    assert found["demo-tenants"][0]["Data range"] == "2025-01 … 2025-03"
+    assert found["demo-tenants"][0]["Companies"] == 36
+    summary_rows = found[f"kpi-summary-{SLUG}"]
+    assert [r["Month"] for r in summary_rows] == ["2025-01", "2025-02", "2025-03"]
+    assert summary_rows[1]["Won value"] == "32,000.00"
+
+
+def test_pasted_csv_text_is_a_plan(acme: str) -> None:
+    state, run_id = run(apply_patch, csv_text=PRD_CSV, tenant=SLUG, plan_type="deltas", database_url=acme)
+
+    assert state.is_completed(), state.message
+    after = kpis(acme, "2025-01", "2025-01")["2025-01"]
+    assert (after["leadsCreated"], after["closedWonValue"]) == (50, 25000)
+    assert "pasted CSV" in artifacts_of(run_id)[f"patch-summary-{SLUG}"]
+
+
+def test_inline_plan_as_the_ui_form_sends_it(acme: str) -> None:
+    form = {
+        "tenant": SLUG,
+        "mode": "additive",
+        "planType": "targets",
+        "months": [{"month": "2025-02", "metrics": SMALL}],
+    }
+    state, _ = run(apply_patch, plan=form, database_url=acme)
+
+    assert state.is_completed(), state.message
+    assert state.result()["planType"] == "targets"
+    after = kpis(acme, "2025-02", "2025-02")["2025-02"]
+    assert {name: after[name] for name in SMALL} == SMALL
+
+
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ({}, "give exactly one of plan_path, plan or csv_text (got none)"),
+        ({"plan_path": "plans/examples/prd-appendix.yaml", "csv_text": PRD_CSV}, "(got plan_path, csv_text)"),
+        ({"plan_path": "../outside.yaml"}, "leaves the project root"),
+        ({"plan_path": "/etc/passwd"}, "must be relative to the project root"),
+    ],
+)
+def test_plan_source_mistakes_fail_the_run_naming_them(acme: str, parameters: dict, message: str) -> None:
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        apply_patch(database_url=acme, **parameters)
+
+
+def test_invalid_plan_fails_the_run_writes_nothing_and_says_why(acme: str) -> None:
+    with open_store(acme) as store:
+        before = table_digest(store)
+    state, run_id = run(apply_patch, csv_text="month,leadsCreated\n2025-01,-5\n", tenant=SLUG, database_url=acme)
+
+    assert state.is_failed()
+    with open_store(acme) as store:
+        assert table_digest(store) == before and list_jobs(store) == []
+    summary = artifacts_of(run_id)[f"patch-summary-{SLUG}"]
+    assert "Invalid" in summary and "`V-1` Cannot reduce leadsCreated in ADDITIVE mode" in summary
+
+
+def test_a_failed_job_fails_the_run_and_its_summary_says_why(acme: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows import staging
+
+    def disk_full(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(staging, "stage", disk_full)
+    with pytest.raises(PatchFailed, match="disk full") as raised:
+        apply_patch(csv_text=PRD_CSV, tenant=SLUG, database_url=acme)
+
+    assert raised.value.job.status == "failed"
+    state, run_id = run(apply_patch, csv_text=PRD_CSV, tenant=SLUG, database_url=acme)
+    assert state.is_failed()
+    found = artifacts_of(run_id)
+    assert "✗ Failed" in found[f"patch-summary-{SLUG}"] and "disk full" in found[f"patch-summary-{SLUG}"]
+    assert found[f"dbt-tests-{SLUG}"][0]["Status"] == "failed"
+    with open_store(acme) as store:
+        assert store.scalar("SELECT count(*) AS n FROM contacts") == 0
+
+
+def test_validate_returns_the_preview_and_writes_nothing(acme: str) -> None:
+    with open_store(acme) as store:
+        before = table_digest(store, ("tenants", "users", "companies", "contacts", "deals", "activities"))
+    state, run_id = run(validate_patch, plan_path="plans/examples/prd-appendix.yaml", database_url=acme)
+
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert result["valid"] and result["errors"] == []
+    assert result["preview"]["total"]["records"]["total"] == 678
+    with open_store(acme) as store:
+        assert table_digest(store, ("tenants", "users", "companies", "contacts", "deals", "activities")) == before
+        assert list_jobs(store) == []
+    preview = artifacts_of(run_id)[f"plan-preview-{SLUG}"]
+    assert "✓ All metrics valid" in preview and "| leads | 180 |" in preview
+
+
+def test_validate_reports_an_invalid_plan_as_a_result(acme: str) -> None:
+    result = validate_patch(csv_text="month,closedWonCount,dealsCreated\n2025-01,5,2\n", tenant=SLUG, database_url=acme)
+
+    assert not result["valid"]
+    assert "V-4" in [e["code"] for e in result["errors"]]
+    assert json.dumps(result)  # the run's result is JSON, as the UI shows it
