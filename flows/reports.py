@@ -66,7 +66,9 @@ def fmt_value(value: Any, metric: str) -> str:
     if value is None:
         return "no target"
     if BY_NAME[metric].kind == "money":
-        return f"{Decimal(str(value)):,.2f}"
+        money = Decimal(str(value))
+        # Whole amounts without cents keep the table narrow enough for an 80-column terminal.
+        return f"{money:,.0f}" if money == money.to_integral_value() else f"{money:,.2f}"
     return f"{int(value):,}"
 
 

@@ -79,7 +79,7 @@ def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: s
         "Pass": "✓",
     }
     won_value = next(r for r in comparison if r["Month"] == "2025-03" and r["Metric"] == "Won value")
-    assert (won_value["After"], won_value["Target"], won_value["Pass"]) == ("40,000.00", "40,000.00", "✓")
+    assert (won_value["After"], won_value["Target"], won_value["Pass"]) == ("40,000", "40,000", "✓")
     assert all(r["Pass"] in {"✓", "—"} for r in comparison)
 
     summary = found[f"patch-summary-{SLUG}"]
@@ -106,7 +106,7 @@ def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: s
     assert found["demo-tenants"][0]["Companies"] == 36
     summary_rows = found[f"kpi-summary-{SLUG}"]
     assert [r["Month"] for r in summary_rows] == ["2025-01", "2025-02", "2025-03"]
-    assert summary_rows[1]["Won value"] == "32,000.00"
+    assert summary_rows[1]["Won value"] == "32,000"
 
 
 def test_pasted_csv_text_is_a_plan(acme: str) -> None:
