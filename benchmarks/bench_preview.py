@@ -25,105 +25,24 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import polars as pl
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.helpers and tests.pg_cluster
+
+from engine_fixtures import SHARES, load_synthetic  # noqa: E402
 
 from flows.engine import prepare  # noqa: E402
 from flows.growth import grow_targets  # noqa: E402
 from flows.kpis import monthly_kpis  # noqa: E402
-from flows.months import add_months, month_start  # noqa: E402
+from flows.months import add_months  # noqa: E402
 from flows.plan import PatchPlan  # noqa: E402
 from flows.store import Store, connect, open_store  # noqa: E402
-from flows.tenants import Tenant  # noqa: E402
-from generators.frames import conform  # noqa: E402
-from tests.helpers import insert_tenant, stage_id  # noqa: E402
+from tests.helpers import insert_tenant  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "preview.json"
 FIRST_DATA_MONTH = "2023-07"  # two years of data ...
 PLAN_FIRST = "2024-07"  # ... and a plan over its last twelve months
 MONTHS = 12
 NOW = datetime(2025, 7, 15, 12, tzinfo=UTC)
-# Share of the tenant's records per entity.
-SHARES = {"companies": 0.05, "contacts": 0.40, "deals": 0.15, "activities": 0.40}
-
-
-def _ids(prefix: int, n: int) -> pl.Expr:
-    # Valid uuids built in bulk: a per-entity prefix, the row number as the last group.
-    return pl.format(f"{prefix:08x}-0000-4000-8000-{{}}", pl.int_range(n).cast(pl.String).str.zfill(12))
-
-
-def _spread(n: int, salt: int, modulo: int) -> pl.Expr:
-    # Deterministic pseudo-random integers in [0, modulo): no numpy, no per-row Python.
-    return ((pl.int_range(n, dtype=pl.Int64) * 2654435761 + salt * 40503) % 4294967291) % modulo
-
-
-def tenant_frames(tenant: Tenant, records: int) -> dict[str, pl.DataFrame]:
-    """One tenant's records over 24 months, in the CRM tables' layout."""
-    start = month_start(FIRST_DATA_MONTH, tenant.timezone)
-    span = int((month_start(add_months(PLAN_FIRST, MONTHS), tenant.timezone) - start).total_seconds()) - 1
-    sizes = {e: int(records * share) for e, share in SHARES.items()}
-
-    def base(prefix: int, n: int, salt: int) -> pl.DataFrame:
-        created = pl.lit(start) + pl.duration(seconds=_spread(n, salt, span))
-        return pl.select(
-            id=_ids(prefix, n),
-            tenant_id=pl.lit(tenant.id),
-            owner_id=pl.lit(None, pl.String),
-            created_at=created,
-            updated_at=created,
-            deleted_at=pl.lit(None, pl.Datetime("us", "UTC")),
-            demo_generated=pl.lit(True),
-            demo_job_id=pl.lit(None, pl.String),
-            demo_source_month=pl.lit(None, pl.String),
-        )
-
-    n = sizes["companies"]
-    companies = base(1, n, 1).with_columns(
-        name=pl.format("Company {}", pl.int_range(n)),
-        domain=pl.format("company{}.example", pl.int_range(n)),
-        industry=pl.lit("Software"),
-        size=pl.lit("51-200"),
-        city=pl.lit("Springfield"),
-        country=pl.lit("US"),
-    )
-    n = sizes["contacts"]
-    statuses = pl.Series(["lead", "lead", "prospect", "customer"])
-    contacts = base(2, n, 2).with_columns(
-        company_id=pl.lit(None, pl.String),
-        first_name=pl.lit("Ada"),
-        last_name=pl.format("Person {}", pl.int_range(n)),
-        email=pl.format("p{}@example.com", pl.int_range(n)),
-        phone=pl.lit(None, pl.String),
-        job_title=pl.lit("Buyer"),
-        status=pl.lit(statuses).gather(_spread(n, 3, 4)),
-        source=pl.lit("web"),
-    )
-    n = sizes["deals"]
-    stages = pl.Series([stage_id(tenant.id, s) for s in ("Won", "Won", "Won", "Lost", "Lost", "Qualified")])
-    deals = base(3, n, 4).with_columns(
-        contact_id=pl.lit(None, pl.String),
-        company_id=pl.lit(None, pl.String),
-        stage_id=pl.lit(stages).gather(_spread(n, 5, 6)),
-        name=pl.format("Deal {}", pl.int_range(n)),
-        value=(1000 + _spread(n, 6, 30000)).cast(pl.Decimal(14, 2)),
-        currency=pl.lit("USD"),
-        expected_close_date=pl.lit(None, pl.Date),
-        closed_at=pl.lit(None, pl.Datetime("us", "UTC")),
-    )
-    n = sizes["activities"]
-    activities = base(4, n, 7).with_columns(
-        contact_id=pl.lit(None, pl.String),
-        deal_id=pl.lit(None, pl.String),
-        company_id=pl.lit(None, pl.String),
-        type=pl.lit("call"),
-        subject=pl.lit("Call"),
-    )
-    frames = {"companies": companies, "contacts": contacts, "deals": deals, "activities": activities}
-    return {entity: conform(entity, frame) for entity, frame in frames.items()}
-
-
 def populate(url: str, records: int) -> None:
     with open_store(url) as store:
         tenant = insert_tenant(
@@ -133,9 +52,8 @@ def populate(url: str, records: int) -> None:
             timezone="America/New_York",
             created_at=datetime(2023, 6, 1, tzinfo=UTC),
         )
-        for entity, frame in tenant_frames(tenant, records).items():
-            for chunk in frame.iter_slices(200_000):
-                store.load_frame(entity, chunk)
+        # Same synthetic rows as the engine benchmark: two years up to the plan's last month.
+        load_synthetic(store, tenant, 1, records, FIRST_DATA_MONTH, 24)
         if store.backend == "postgres":
             store.execute("ANALYZE")
 

@@ -100,10 +100,9 @@ def models_fingerprint(project_dir: Path) -> str:
     """A hash of the dbt project's models and macros: when it changes, the views are rebuilt."""
     digest = hashlib.sha256()
     for path in sorted(project_dir.rglob("*")):
-        if path.is_file() and path.suffix in {".sql", ".yml"} and path.parts[-2] not in {"target", "logs"}:
-            if "target" in path.relative_to(project_dir).parts:
-                continue
-            digest.update(str(path.relative_to(project_dir)).encode())
+        relative = path.relative_to(project_dir)
+        if path.suffix in {".sql", ".yml"} and not {"target", "logs"} & set(relative.parts) and path.is_file():
+            digest.update(str(relative).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 

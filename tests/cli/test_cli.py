@@ -22,6 +22,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     import flows.cli
 
     flows.cli.console = Console(width=250)
+    flows.cli.err_console = Console(width=250, stderr=True)
     try:
         main(args)
         code = 0

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rich.console import Console
 
-from flows.cli import main
 from flows.engine import prepare
 from flows.plan import PatchPlan
 from flows.store import Store, open_store
 from flows.tenants import Tenant
+from tests.cli.test_cli import run
 from tests.helpers import insert_rows, insert_tenant, stage_id, table_digest
 from tests.plans.samples import EXAMPLES, FIXTURES
 
@@ -161,20 +160,6 @@ def test_targets_below_current_data_are_refused_with_v1(store: Store, acme: Tena
 
 
 # --- CLI ------------------------------------------------------------------------------------
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    import flows.cli
-
-    flows.cli.console = Console(width=250)
-    flows.cli.err_console = Console(width=250, stderr=True)
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
