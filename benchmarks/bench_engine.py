@@ -41,16 +41,16 @@ from typing import Any
 
 from engine_fixtures import ROOT, Databases, add_tenant, databases, install_baseline, load_synthetic, settle
 
-from flows import staging
-from flows.engine import apply_plan
-from flows.jobs import PatchJob
-from flows.kpis import latest_month_with_data, monthly_kpis, zero_kpis
-from flows.metrics import METRICS
-from flows.plan import PatchPlan
+from flows.engine import drafts as staging
+from flows.engine.context import load_context
+from flows.engine.jobs import PatchJob
+from flows.engine.steps import apply_plan
+from flows.kpis.reads import latest_month_with_data, monthly_kpis, zero_kpis
+from flows.plan.model import PatchPlan
 from flows.store import Store, open_store
-from flows.tenant_context import load_context
-from flows.tenants import Tenant
+from flows.store.tenants import Tenant
 from generators import SCHEMAS, EntityFrames, generate_plan
+from generators.metrics import METRICS
 
 RESULTS_JSON = ROOT / "benchmarks" / "results" / "engine.json"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
@@ -144,7 +144,7 @@ NOISE_ZONES = ("Europe/Berlin", "Asia/Kolkata", "America/Los_Angeles", "Australi
 
 def baseline_kpis(store: Store, schema: str, tenant: Tenant, first: str, last: str) -> dict[str, Any]:
     """The KPI read as the commit before this benchmark did it: GROUP BY the per-row month label."""
-    from flows.months import add_months, month_range, month_start
+    from generators.calendar import add_months, month_range, month_start
 
     sums = ", ".join(f"sum({m.column}) AS {m.column}" for m in METRICS)
     rows = store.query(

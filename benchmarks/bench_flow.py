@@ -68,8 +68,8 @@ class Copies:
 
 
 def engine_run(url: str) -> None:
-    from flows.engine import apply_plan
-    from flows.plan_io import read_plan
+    from flows.engine.steps import apply_plan
+    from flows.plan.readers import read_plan
     from flows.store import open_store
 
     with open_store(url) as store:
@@ -104,7 +104,7 @@ def dbt_runs(url: str, runs: int) -> dict[str, list[float]] | None:
         return None
     from prefect import flow
 
-    from flows import dbt
+    from flows.store import dbt_runner as dbt
     from flows.store import open_store
 
     variables = {"job_id": "00000000-0000-4000-8000-000000000000", "tenant_id": "00000000-0000-4000-8000-0000000000aa",

@@ -30,12 +30,12 @@ sys.path.insert(0, str(ROOT))  # tests.helpers and tests.pg_cluster
 
 from engine_fixtures import SHARES, load_synthetic  # noqa: E402
 
-from flows.engine import prepare  # noqa: E402
-from flows.growth import grow_targets  # noqa: E402
-from flows.kpis import monthly_kpis  # noqa: E402
-from flows.months import add_months  # noqa: E402
-from flows.plan import PatchPlan  # noqa: E402
+from flows.engine.steps import prepare  # noqa: E402
+from flows.kpis.reads import monthly_kpis  # noqa: E402
+from flows.plan.model import PatchPlan  # noqa: E402
+from flows.plan.quick_fill import grow_targets  # noqa: E402
 from flows.store import Store, connect, open_store  # noqa: E402
+from generators.calendar import add_months  # noqa: E402
 from tests.helpers import insert_tenant  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "preview.json"
@@ -60,7 +60,7 @@ def populate(url: str, records: int) -> None:
 
 def twelve_month_targets(store: Store) -> PatchPlan:
     """TARGETS 10% above every month's current KPIs."""
-    from flows.tenants import resolve_tenant
+    from flows.store.tenants import resolve_tenant
 
     tenant = resolve_tenant(store, "bench-demo")
     last = add_months(PLAN_FIRST, MONTHS - 1)

@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.helpers and tests.pg_cluster
 
-from flows.months import add_months, month_start  # noqa: E402
 from flows.store import Store, connect  # noqa: E402
-from flows.tenants import Tenant  # noqa: E402
+from flows.store.tenants import Tenant  # noqa: E402
+from generators.calendar import add_months, month_start  # noqa: E402
 from generators.frames import conform  # noqa: E402
 from tests.helpers import insert_tenant, new_id, stage_id  # noqa: E402
 

@@ -16,11 +16,11 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
-from flows.jobs import PatchJob
-from flows.kpis import MonthKpis, to_number
-from flows.metrics import METRICS
-from flows.reports import comparison_rows, fmt_value, records_created
-from flows.tenants import Tenant, TenantSummary
+from flows.engine.jobs import PatchJob
+from flows.kpis.reads import MonthKpis, to_number
+from flows.kpis.reports import comparison_rows, fmt_value, records_created
+from flows.store.tenants import Tenant, TenantSummary
+from generators.metrics import METRICS
 
 _NOT_KEY = re.compile(r"[^a-z0-9-]+")
 

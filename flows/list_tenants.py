@@ -9,9 +9,9 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import artifacts
-from flows.kpis import kpis_json, monthly_kpis
+from flows.kpis.reads import kpis_json, monthly_kpis
 from flows.store import open_store
-from flows.tenants import list_tenants
+from flows.store.tenants import list_tenants
 
 TENANTS_KEY = "demo-tenants"
 

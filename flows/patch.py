@@ -17,14 +17,14 @@ from prefect.logging.handlers import PrefectConsoleHandler
 from prefect.runtime import flow_run
 
 from flows import artifacts
-from flows.engine import PlanInvalid, Prepared, Progress, apply_plan, steps_run_by
-from flows.errors import DemogenError
-from flows.jobs import PatchJob, require_job
-from flows.plan import PatchPlan
-from flows.plan_source import resolve_plan
+from flows.engine.jobs import PatchJob, require_job
+from flows.engine.steps import PlanInvalid, Prepared, Progress, apply_plan, steps_run_by
+from flows.plan.model import PatchPlan
+from flows.plan.sources import resolve_plan
 from flows.store import open_store
-from flows.tenants import Tenant, resolve_tenant
+from flows.store.tenants import Tenant, resolve_tenant
 from generators import EntityFrames
+from generators.errors import DemogenError
 
 Step = Callable[[], Any]
 _OBSERVER: ContextVar[Progress | None] = ContextVar("demogen_progress_observer", default=None)

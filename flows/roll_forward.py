@@ -20,17 +20,17 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from flows.engine import prepare
-from flows.errors import DemogenError, UsageError
-from flows.jobs import now_utc
-from flows.kpis import MonthKpis, latest_month_with_data, monthly_kpis
-from flows.months import month_index, month_of, month_range
+from flows.engine.jobs import now_utc
+from flows.engine.steps import prepare
+from flows.kpis.reads import MonthKpis, latest_month_with_data, monthly_kpis
 from flows.patch import PatchFailed, apply_patch
-from flows.plan import PatchPlan
-from flows.plan_source import project_path
+from flows.plan.model import PatchPlan
+from flows.plan.sources import project_path
+from flows.plan.templates import Template, load_template, month_metrics
 from flows.store import Store, open_store
-from flows.templates import Template, load_template, month_metrics
-from flows.tenants import Tenant, require_demo, resolve_tenant
+from flows.store.tenants import Tenant, require_demo, resolve_tenant
+from generators.calendar import month_index, month_of, month_range
+from generators.errors import DemogenError, UsageError
 
 CONFIG = "plans/roll-forward.yaml"
 SUMMARY_KEY = "roll-forward"

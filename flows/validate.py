@@ -8,9 +8,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import artifacts
-from flows.engine import prepare
+from flows.engine.steps import prepare
 from flows.patch import read_plan
-from flows.plan import PatchPlan
+from flows.plan.model import PatchPlan
 from flows.store import open_store
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flows.store import Store
-from flows.tenants import Tenant, resolve_tenant
+from flows.store.tenants import Tenant, resolve_tenant
 
 NS = uuid.UUID("0b7f3f2e-8f0e-4a57-9c1a-2f6f1e2d3c4b")
 ENTITY_TABLES = ("companies", "contacts", "deals", "activities")

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.errors import UsageError
 from flows.store.base import Row, Store
+from generators.errors import UsageError
 
 DEFAULT_URL = "duckdb:///demogen.duckdb"
 URL_HELP = "duckdb:///relative.duckdb, duckdb:////absolute/path.duckdb or postgresql://user@host:port/db"

@@ -11,8 +11,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from flows.errors import DemogenError
 from flows.store.base import Row, Store, normalise
+from generators.errors import DemogenError
 
 # DuckDB allows one writing process per file; within a process, one patch at a time.
 _TENANT_LOCKS: dict[str, threading.Lock] = {}

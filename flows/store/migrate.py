@@ -8,9 +8,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.errors import DemogenError
 from flows.store.base import Store
 from flows.store.schema import BOOKKEEPING, MIGRATIONS, for_duckdb
+from generators.errors import DemogenError
 
 DEFAULT_ADMIN_EMAIL = "admin@demogen.local"
 # Ids of things demogen creates itself are uuid5 in this namespace: same on every database.
@@ -109,7 +109,7 @@ def models_fingerprint(project_dir: Path) -> str:
 
 def ensure_initialised(store: Store, *, admin_email: str | None = None) -> InitReport:
     """Create or upgrade everything demogen needs; a second run changes nothing."""
-    from flows import dbt
+    from flows.store import dbt_runner as dbt
 
     applied = migrate(store)
     email = admin_email or DEFAULT_ADMIN_EMAIL

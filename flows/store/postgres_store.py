@@ -13,8 +13,8 @@ from urllib.parse import unquote, urlsplit
 import polars as pl
 import psycopg
 
-from flows.errors import DemogenError
 from flows.store.base import Row, Store, normalise
+from generators.errors import DemogenError
 
 _PLACEHOLDER = re.compile(r"\?")
 

@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from flows.cli import main
+from flows.cli.main import main
 from flows.store import open_store
 from tests.helpers import insert_rows, insert_tenant, table_digest
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run the CLI in-process, as wide as a real terminal so tables do not wrap."""
-    import flows.cli
+    import flows.cli.main
 
-    flows.cli.console = Console(width=250)
-    flows.cli.err_console = Console(width=250, stderr=True)
+    flows.cli.main.console = Console(width=250)
+    flows.cli.main.err_console = Console(width=250, stderr=True)
     try:
         main(args)
         code = 0
@@ -132,7 +132,7 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     """The installed entry point, as a user runs it: an error is one line on stderr."""
     env = os.environ | {"DEMOGEN_DATABASE_URL": f"duckdb:///{tmp_path / 'x.duckdb'}"}
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "kpis", "acme", "--from", "2025/01", "--to", "2025-02"],
+        [sys.executable, "-m", "flows.cli.main", "kpis", "acme", "--from", "2025/01", "--to", "2025-02"],
         capture_output=True,
         text=True,
         env=env,

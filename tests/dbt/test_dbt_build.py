@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flows import dbt
 from flows.store import Store
+from flows.store import dbt_runner as dbt
 from tests.helpers import insert_rows, insert_tenant, new_id, stage_id
 
 

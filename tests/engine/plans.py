@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flows.plan import PatchPlan
+from flows.plan.model import PatchPlan
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 PRD_MONTHS = {

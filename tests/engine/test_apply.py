@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from flows.engine import PlanInvalid, apply_plan, plan_job_id
-from flows.jobs import list_jobs
-from flows.kpis import monthly_kpis
+from flows.engine.jobs import list_jobs
+from flows.engine.steps import PlanInvalid, apply_plan, plan_job_id
+from flows.kpis.reads import monthly_kpis
 from flows.store import Store
 from flows.store.migrate import DEFAULT_ADMIN_EMAIL
 from tests.engine.plans import NOW, PRD_MONTHS, make_plan

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from flows.engine import apply_plan
-from flows.errors import DemogenError
-from flows.kpis import monthly_kpis
+from flows.engine.steps import apply_plan
+from flows.kpis.reads import monthly_kpis
 from flows.store import open_store
+from generators.errors import DemogenError
 from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import insert_tenant
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo_tenants import create_demo_tenant
-from flows.engine import apply_plan
-from flows.errors import DemogenError, UsageError
-from flows.kpis import monthly_kpis
+from flows.engine.demo_tenants import create_demo_tenant
+from flows.engine.steps import apply_plan
+from flows.kpis.reads import monthly_kpis
+from flows.plan.templates import load_template, month_metrics
 from flows.store import Store, open_store
-from flows.templates import load_template, month_metrics
+from generators.errors import DemogenError, UsageError
 from tests.conftest import fresh_database_url
 from tests.engine.plans import NOW, make_plan
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.engine import apply_plan
-from flows.jobs import get_job
+from flows.engine.jobs import get_job
+from flows.engine.steps import apply_plan
 from flows.store import Store
 from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import insert_rows, table_digest

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from flows.engine import apply_plan
-from flows.errors import DemogenError
-from flows.jobs import list_jobs
-from flows.kpis import monthly_kpis
-from flows.revert import revert
+from flows.engine.jobs import list_jobs
+from flows.engine.revert import revert
+from flows.engine.steps import apply_plan
+from flows.kpis.reads import monthly_kpis
 from flows.store import Store
+from generators.errors import DemogenError
 from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import table_digest
 

@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from flows.store import open_store
-from flows.tenants import Tenant
+from flows.store.tenants import Tenant
 from tests.helpers import insert_tenant
 
 SLUG = "acme-corp-demo"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from flows.jobs import list_jobs
+from flows.engine.jobs import list_jobs
 from flows.store import open_store
 from tests.cli.test_cli import run
 from tests.prefect.conftest import SLUG, artifacts_of

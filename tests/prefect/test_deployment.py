@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.jobs import list_jobs
+from flows.engine.jobs import list_jobs
 from flows.store import open_store
 from tests.prefect.conftest import SLUG
 

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from flows.errors import UsageError
-from flows.jobs import list_jobs
-from flows.kpis import monthly_kpis
+from flows.engine.jobs import list_jobs
+from flows.kpis.reads import monthly_kpis
 from flows.list_tenants import list_demo_tenants
 from flows.patch import PatchFailed, apply_patch
 from flows.store import open_store
-from flows.tenants import resolve_tenant
+from flows.store.tenants import resolve_tenant
 from flows.validate import validate_patch
+from generators.errors import UsageError
 from tests.helpers import table_digest
 from tests.prefect.conftest import SLUG, artifacts_of, task_names
 
@@ -160,7 +160,7 @@ def test_invalid_plan_fails_the_run_writes_nothing_and_says_why(acme: str) -> No
 
 
 def test_a_failed_job_fails_the_run_and_its_summary_says_why(acme: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows import staging
+    from flows.engine import drafts as staging
 
     def disk_full(*args: object) -> None:
         raise OSError("disk full")

@@ -10,16 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.errors import DemogenError
-from flows.jobs import list_jobs
-from flows.kpis import monthly_kpis
-from flows.months import month_range
-from flows.plan import PatchPlan
+from flows.engine.jobs import list_jobs
+from flows.kpis.reads import monthly_kpis
+from flows.plan.model import PatchPlan
+from flows.plan.rules import validate_plan
+from flows.plan.templates import load_template, month_metrics
 from flows.roll_forward import TARGETED, OptIn, business_hours_share, load_config, reachable, roll_forward
 from flows.store import open_store
-from flows.templates import load_template, month_metrics
-from flows.tenants import Tenant, resolve_tenant
-from flows.validation import validate_plan
+from flows.store.tenants import Tenant, resolve_tenant
+from generators.calendar import month_range
+from generators.errors import DemogenError
 from tests.prefect.conftest import SLUG, artifacts_of
 
 NY = "America/New_York"

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from flows.errors import DemogenError
-from flows.jobs import list_jobs
-from flows.kpis import monthly_kpis
+from flows.engine.jobs import list_jobs
+from flows.kpis.reads import monthly_kpis
 from flows.patch import apply_patch, observe_progress
 from flows.store import open_store
-from flows.tenants import resolve_tenant
+from flows.store.tenants import resolve_tenant
+from generators.errors import DemogenError
 from tests.prefect.conftest import SLUG, add_demo_tenant
 
 # Threads stand in for workers: each flow run has its own connection, so the advisory lock

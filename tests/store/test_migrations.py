@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from flows.errors import DemogenError
 from flows.store import Store, connect
 from flows.store.migrate import DEFAULT_ADMIN_EMAIL, current_actor, ensure_initialised, schema_version
 from flows.store.schema import MIGRATIONS
+from generators.errors import DemogenError
 
 TABLES = {
     "tenants",

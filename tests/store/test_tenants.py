@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.errors import DemogenError
 from flows.store import Store
-from flows.tenants import list_tenants, require_demo, resolve_tenant
+from flows.store.tenants import list_tenants, require_demo, resolve_tenant
+from generators.errors import DemogenError
 from tests.helpers import insert_rows, insert_tenant
 
 

@@ -1,0 +1,1 @@
+"""The `demogen` command line: parses arguments, calls a library function, prints."""

@@ -1,0 +1,84 @@
+"""The dbt audit of staged rows before publishing, and the verification of live tables after."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flows.plan.model import PatchPlan
+from flows.store import dbt_runner as dbt
+from flows.store.base import Store
+from generators.metrics import BY_NAME
+
+Target = dict[str, Any]  # {"month", "metric" (dbt column), "name" (camelCase), "expected", "tolerance"}
+
+
+def job_targets(
+    plan: PatchPlan,
+    deltas: Mapping[str, Mapping[str, Any]],
+    before: Mapping[str, Mapping[str, Any]],
+) -> list[Target]:
+    """What each targeted KPI must read after the job: before + delta, with its absolute tolerance.
+
+    countTolerance is absolute; valueTolerance is relative to the expected value.
+    Metrics the plan leaves unset have no target and are not checked.
+    """
+    targets: list[Target] = []
+    for month in sorted(deltas):
+        for name, delta in deltas[month].items():
+            if delta is None:
+                continue
+            metric = BY_NAME[name]
+            expected = Decimal(str(before[month][name])) + Decimal(str(delta))
+            if metric.kind == "money":
+                tolerance = (abs(expected) * Decimal(str(plan.tolerances.value_tolerance))).quantize(Decimal("0.01"))
+            else:
+                tolerance = Decimal(str(plan.tolerances.count_tolerance))
+            targets.append(
+                {
+                    "month": month,
+                    "metric": metric.column,
+                    "name": name,
+                    "expected": str(expected),
+                    "tolerance": str(tolerance),
+                }
+            )
+    return targets
+
+
+def _vars(job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "tenant_id": tenant_id,
+        "as_of": as_of.isoformat(),
+        "targets": [{k: t[k] for k in ("month", "metric", "expected", "tolerance")} for t in targets],
+    }
+
+
+def audit_staged(store: Store, job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -> dbt.DbtRun:
+    """dbt tests over published ∪ staged rows: targets, integrity, lifecycle, timestamps, provenance."""
+    return dbt.invoke(store, ["test", "--select", "tag:audit"], _vars(job_id, tenant_id, as_of, targets))
+
+
+VERIFIED_MODELS = ("stg_crm__companies", "stg_crm__contacts", "stg_crm__deals", "stg_crm__activities")
+
+
+def verify_published(store: Store, job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -> dbt.DbtRun:
+    """dbt tests on the live tables after publishing: the KPI verification stored with the job."""
+    return dbt.invoke(
+        store,
+        ["test", "--select", "tag:verification", *VERIFIED_MODELS],
+        _vars(job_id, tenant_id, as_of, targets),
+    )
+
+
+def summary(run: dbt.DbtRun) -> dict[str, Any]:
+    """A dbt run as stored with the job: pass/fail per test."""
+    return {
+        "success": run.success,
+        "tests": [
+            {"name": r.name, "status": r.status, "failures": r.failures, "seconds": r.seconds} for r in run.results
+        ],
+    }

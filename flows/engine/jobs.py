@@ -1,0 +1,206 @@
+"""The patch job audit trail (demo_patch_jobs, PRD §6.1): create, progress, logs, finish, read."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flows.store.base import Store
+from generators.errors import DemogenError
+
+STATUSES = ("pending", "running", "completed", "failed")
+_JSON_COLUMNS = (
+    "patch_plan_json",
+    "tolerance_config",
+    "before_kpis_json",
+    "after_kpis_json",
+    "diff_report_json",
+    "logs",
+    "metrics_json",
+)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(value: Any) -> Any:
+    if value is None or not isinstance(value, str):
+        return value
+    return json.loads(value)
+
+
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=str)
+
+
+@dataclass
+class PatchJob:
+    id: str
+    tenant_id: str
+    created_by_id: str
+    mode: str
+    plan_type: str
+    patch_plan_json: dict[str, Any]
+    seed: str
+    range_start_month: str
+    range_end_month: str
+    status: str = "pending"
+    original_job_id: str | None = None
+    tolerance_config: dict[str, Any] | None = None
+    before_kpis_json: list[dict[str, Any]] | None = None
+    after_kpis_json: list[dict[str, Any]] | None = None
+    diff_report_json: dict[str, Any] | None = None
+    progress: int = 0
+    current_step: str | None = None
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    metrics_json: dict[str, Any] | None = None
+    error_message: str | None = None
+    error_stack: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.completed_at:
+            return round((self.completed_at - self.started_at).total_seconds(), 2)
+        return None
+
+    def to_response(self) -> dict[str, Any]:
+        """PRD §5.2 PatchJobResponse (camelCase), plus a few audit fields."""
+        metrics = self.metrics_json or {"recordsCreated": 0, "recordsModified": 0, "recordsDeleted": 0}
+        return {
+            "id": self.id,
+            "tenantId": self.tenant_id,
+            "status": self.status,
+            "mode": self.mode,
+            "planType": self.plan_type,
+            "patchPlan": self.patch_plan_json,
+            "seed": self.seed,
+            "rangeStartMonth": self.range_start_month,
+            "rangeEndMonth": self.range_end_month,
+            "tolerances": self.tolerance_config,
+            "originalJobId": self.original_job_id,
+            "createdById": self.created_by_id,
+            "beforeKpis": self.before_kpis_json or [],
+            "afterKpis": self.after_kpis_json or [],
+            "diffReport": self.diff_report_json or {},
+            "metrics": metrics,
+            "progress": self.progress,
+            "currentStep": self.current_step,
+            "logs": self.logs,
+            "createdAt": _iso(self.created_at),
+            "startedAt": _iso(self.started_at),
+            "completedAt": _iso(self.completed_at),
+            "durationSeconds": self.duration_seconds,
+            "errorMessage": self.error_message,
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+_COLUMNS = tuple(PatchJob.__dataclass_fields__)
+
+
+def _from_row(row: dict[str, Any]) -> PatchJob:
+    values = {k: (_json(row[k]) if k in _JSON_COLUMNS else row[k]) for k in _COLUMNS}
+    values["logs"] = values["logs"] or []
+    return PatchJob(**values)
+
+
+def get_job(store: Store, job_id: str) -> PatchJob | None:
+    try:
+        row = store.query_one(f"SELECT {', '.join(_COLUMNS)} FROM demo_patch_jobs WHERE id = ?", (job_id,))
+    except Exception as exc:  # a malformed uuid is a user's typo, not a crash
+        if "uuid" in str(exc).lower():
+            raise DemogenError(f"'{job_id}' is not a job id (a UUID)") from exc
+        raise
+    return _from_row(row) if row else None
+
+
+def require_job(store: Store, job_id: str) -> PatchJob:
+    job = get_job(store, job_id)
+    if job is None:
+        raise DemogenError(f"unknown job '{job_id}' (see `demogen jobs`)")
+    return job
+
+
+def list_jobs(store: Store, tenant_id: str | None = None, limit: int = 100) -> list[PatchJob]:
+    where, params = ("WHERE tenant_id = ?", (tenant_id,)) if tenant_id else ("", ())
+    rows = store.query(
+        f"SELECT {', '.join(_COLUMNS)} FROM demo_patch_jobs {where} ORDER BY created_at DESC, id LIMIT {int(limit)}",
+        params,
+    )
+    return [_from_row(r) for r in rows]
+
+
+def insert_job(store: Store, job: PatchJob) -> bool:
+    """Insert a pending job; False when a job with this id already exists (idempotency, races)."""
+    if get_job(store, job.id) is not None:
+        return False
+    j = store.json_type
+    try:
+        store.execute(
+            "INSERT INTO demo_patch_jobs (id, tenant_id, original_job_id, created_by_id, mode, plan_type, "
+            "patch_plan_json, seed, range_start_month, range_end_month, tolerance_config, status, progress, logs, "
+            f"created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, CAST(? AS {j}), ?, ?, ?, CAST(? AS {j}), 'pending', 0, "
+            f"CAST(? AS {j}), ?, ?)",
+            (
+                job.id,
+                job.tenant_id,
+                job.original_job_id,
+                job.created_by_id,
+                job.mode,
+                job.plan_type,
+                _dump(job.patch_plan_json),
+                job.seed,
+                job.range_start_month,
+                job.range_end_month,
+                _dump(job.tolerance_config),
+                _dump(job.logs),
+                now_utc(),
+                now_utc(),
+            ),
+        )
+    except Exception as exc:  # the other racer's insert won: its job is the job
+        if "duplicate" in str(exc).lower() or "primary key" in str(exc).lower() or "unique" in str(exc).lower():
+            return False
+        raise
+    return True
+
+
+def update_job(store: Store, job: PatchJob, **changes: Any) -> PatchJob:
+    """Write the given fields of the job (JSON columns serialised) and return the updated job."""
+    for key, value in changes.items():
+        setattr(job, key, value)
+    job.updated_at = now_utc()
+    changes["updated_at"] = job.updated_at
+    sets = ", ".join(f"{k} = CAST(? AS {store.json_type})" if k in _JSON_COLUMNS else f"{k} = ?" for k in changes)
+    values = [(_dump(v) if k in _JSON_COLUMNS else v) for k, v in changes.items()]
+    store.execute(f"UPDATE demo_patch_jobs SET {sets} WHERE id = ?", (*values, job.id))
+    return job
+
+
+def log_step(
+    store: Store, job: PatchJob, step: str, message: str, progress: int | None = None, level: str = "info"
+) -> PatchJob:
+    """Append a timestamped entry to the job's logs and move its current step and progress."""
+    entry = {"at": now_utc().isoformat(), "level": level, "step": step, "message": message}
+    changes: dict[str, Any] = {"logs": [*job.logs, entry], "current_step": step}
+    if progress is not None:
+        changes["progress"] = max(job.progress, min(100, progress))
+    return update_job(store, job, **changes)
+
+
+def fail_job(store: Store, job: PatchJob, error: BaseException, step: str) -> PatchJob:
+    message = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    stack = "".join(traceback.format_exception(error))
+    job = log_step(store, job, step, f"failed: {message}", level="error")
+    return update_job(store, job, status="failed", error_message=message, error_stack=stack, completed_at=now_utc())

@@ -1,0 +1,250 @@
+"""KPI snapshots, the before/after diff report (US-4) and its exports: Markdown, CSV, JSON, HTML with a chart."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from flows.engine.jobs import PatchJob
+from flows.kpis.reads import MonthKpis, kpis_json
+from generators.metrics import BY_NAME, METRICS
+
+
+def snapshot(kpis: Mapping[str, MonthKpis]) -> list[dict[str, Any]]:
+    """MonthlyKpiSnapshot[]: [{"month": "2025-01", "metrics": {...}}] with JSON numbers."""
+    return kpis_json(dict(kpis))["months"]
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def diff_report(
+    before: Mapping[str, MonthKpis],
+    after: Mapping[str, MonthKpis],
+    targets: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Per month and metric: before, after, delta, % change, target (or none) and pass."""
+    by_key = {(t["month"], t["name"]): t for t in targets}
+    months = []
+    all_pass = True
+    for month in sorted(after):
+        rows = []
+        for metric in METRICS:
+            b, a = _dec(before[month][metric.name]), _dec(after[month][metric.name])
+            target = by_key.get((month, metric.name))
+            passed = None
+            if target is not None:
+                passed = abs(a - _dec(target["expected"])) <= _dec(target["tolerance"])
+                all_pass = all_pass and passed
+            rows.append(
+                {
+                    "metric": metric.name,
+                    "label": metric.label,
+                    "before": _num(b),
+                    "after": _num(a),
+                    "delta": _num(a - b),
+                    "pctChange": None if b == 0 else round(float((a - b) / b * 100), 2),
+                    "target": None if target is None else _num(_dec(target["expected"])),
+                    "pass": passed,
+                }
+            )
+        months.append({"month": month, "metrics": rows})
+    return {"months": months, "allTargetsMet": all_pass}
+
+
+def _num(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def fmt_value(value: Any, metric: str) -> str:
+    if value is None:
+        return "no target"
+    if BY_NAME[metric].kind == "money":
+        money = Decimal(str(value))
+        # Whole amounts without cents keep the table narrow enough for an 80-column terminal.
+        return f"{money:,.0f}" if money == money.to_integral_value() else f"{money:,.2f}"
+    return f"{int(value):,}"
+
+
+def fmt_delta(value: Any, metric: str) -> str:
+    text = fmt_value(abs(Decimal(str(value))) if BY_NAME[metric].kind == "money" else abs(int(value)), metric)
+    return ("-" if Decimal(str(value)) < 0 else "+") + text
+
+
+def comparison_rows(job: PatchJob) -> list[dict[str, str]]:
+    """PRD §7.2 rows — month, metric, before, after, delta, %, target, pass — as text."""
+    rows = []
+    for month in (job.diff_report_json or {}).get("months", []):
+        for m in month["metrics"]:
+            rows.append(
+                {
+                    "month": month["month"],
+                    "metric": m["label"],
+                    "before": fmt_value(m["before"], m["metric"]),
+                    "after": fmt_value(m["after"], m["metric"]),
+                    "delta": fmt_delta(m["delta"], m["metric"]),
+                    "pct": "—" if m["pctChange"] is None else f"{m['pctChange']:+.1f}%",
+                    "target": fmt_value(m["target"], m["metric"]),
+                    "pass": {True: "✓", False: "✗", None: "—"}[m["pass"]],
+                }
+            )
+    return rows
+
+
+def records_created(job: PatchJob) -> dict[str, int]:
+    """Records per kind — leads apart from other contacts, as the PRD's results box shows them."""
+    metrics = job.metrics_json or {}
+    return dict(metrics.get("byRecordType") or metrics.get("byEntity", {}))
+
+
+def to_json(job: PatchJob) -> str:
+    return json.dumps(job.to_response(), indent=2, default=str)
+
+
+def to_csv(job: PatchJob) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["month", "metric", "before", "after", "delta", "pct_change", "target", "pass"])
+    for month in (job.diff_report_json or {}).get("months", []):
+        for m in month["metrics"]:
+            writer.writerow(
+                [
+                    month["month"],
+                    m["metric"],
+                    m["before"],
+                    m["after"],
+                    m["delta"],
+                    "" if m["pctChange"] is None else m["pctChange"],
+                    "" if m["target"] is None else m["target"],
+                    "" if m["pass"] is None else str(m["pass"]).lower(),
+                ]
+            )
+    return out.getvalue()
+
+
+def _header(job: PatchJob) -> list[tuple[str, str]]:
+    return [
+        ("Job", job.id),
+        ("Tenant", job.tenant_id),
+        ("Status", job.status),
+        ("Mode / plan type", f"{job.mode} / {job.plan_type}"),
+        ("Months", f"{job.range_start_month} … {job.range_end_month}"),
+        ("Seed", job.seed),
+        ("Duration", "—" if job.duration_seconds is None else f"{job.duration_seconds} s"),
+        ("Created by", job.created_by_id),
+    ]
+
+
+def to_markdown(job: PatchJob) -> str:
+    lines = [f"# Patch job {job.id}", ""]
+    lines += [f"- **{k}**: {v}" for k, v in _header(job)]
+    if job.error_message:
+        lines += [f"- **Error**: {job.error_message}"]
+    lines += [
+        "",
+        "## KPI comparison",
+        "",
+        "| Month | Metric | Before | After | Delta | % | Target | Pass |",
+        "|---|---|---:|---:|---:|---:|---:|:-:|",
+    ]
+    lines += [
+        f"| {r['month']} | {r['metric']} | {r['before']} | {r['after']} | {r['delta']} | {r['pct']} "
+        f"| {r['target']} | {r['pass']} |"
+        for r in comparison_rows(job)
+    ]
+    created = records_created(job)
+    if created:
+        lines += ["", "## Records created", ""]
+        lines += [f"- {entity.title()}: {n:,}" for entity, n in created.items()]
+    verification = (job.diff_report_json or {}).get("verification")
+    if verification:
+        ok = "passed" if verification["success"] else "FAILED"
+        lines += ["", f"## KPI verification (dbt tests on live tables): {ok}", ""]
+        lines += [f"- {t['name']}: {t['status']}" for t in verification["tests"]]
+    return "\n".join(lines) + "\n"
+
+
+_CHART_W, _CHART_H, _PAD = 300, 140, 24
+
+
+def _chart(metric: str, label: str, months: list[dict[str, Any]]) -> str:
+    """One small SVG bar chart: before (grey) and after (blue) per month, target as a tick."""
+    values = []
+    for month in months:
+        row = next(m for m in month["metrics"] if m["metric"] == metric)
+        values.append((month["month"], float(row["before"]), float(row["after"]), row["target"]))
+    top = max([v for _, b, a, t in values for v in (b, a, float(t) if t is not None else 0)] + [1])
+    slot = (_CHART_W - _PAD) / max(len(values), 1)
+    bar = max(slot / 3, 2)
+    parts = [f'<svg width="{_CHART_W}" height="{_CHART_H + 30}" role="img" aria-label="{html.escape(label)}">']
+    parts.append(f'<text x="0" y="12" font-size="12" font-weight="bold">{html.escape(label)}</text>')
+    parts.append(
+        f'<text x="{_CHART_W}" y="12" font-size="10" text-anchor="end" fill="#5c6470">max {top:,.0f}</text>'
+        f'<line x1="{_PAD}" x2="{_CHART_W}" y1="{_CHART_H}" y2="{_CHART_H}" stroke="#d5dae1"/>'
+    )
+    for i, (month, before, after, target) in enumerate(values):
+        x = _PAD + i * slot
+        for j, (value, colour) in enumerate(((before, "#b0b7c3"), (after, "#2f6fdb"))):
+            h = (_CHART_H - 20) * value / top
+            parts.append(
+                f'<rect x="{x + j * bar:.1f}" y="{_CHART_H - h:.1f}" width="{bar - 1:.1f}" height="{h:.1f}" '
+                f'fill="{colour}"><title>{month} {"before" if j == 0 else "after"}: {value:,.2f}</title></rect>'
+            )
+        if target is not None:
+            ty = _CHART_H - (_CHART_H - 20) * float(target) / top
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x + 2 * bar:.1f}" y1="{ty:.1f}" y2="{ty:.1f}" '
+                f'stroke="#d9480f" stroke-width="2"><title>{month} target: {target}</title></line>'
+            )
+        parts.append(f'<text x="{x:.1f}" y="{_CHART_H + 14}" font-size="10">{month}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def to_html(job: PatchJob) -> str:
+    months = (job.diff_report_json or {}).get("months", [])
+    charts = "".join(f"<figure>{_chart(m.name, m.label, months)}</figure>" for m in METRICS) if months else ""
+    header = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in _header(job))
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(r[k]))}</td>"
+            for k in ("month", "metric", "before", "after", "delta", "pct", "target", "pass")
+        )
+        + "</tr>"
+        for r in comparison_rows(job)
+    )
+    created = "".join(f"<li>{html.escape(e.title())}: {n:,}</li>" for e, n in records_created(job).items())
+    error = f"<p class=error>Error: {html.escape(job.error_message)}</p>" if job.error_message else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Patch job {job.id}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #1d2430; }}
+table {{ border-collapse: collapse; margin: 1rem 0; }}
+td, th {{ border: 1px solid #d5dae1; padding: 4px 8px; text-align: right; }}
+th {{ text-align: left; background: #f3f5f8; }}
+figure {{ display: inline-block; margin: 0 1rem 1rem 0; }}
+.legend span {{ display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 12px; }}
+.error {{ color: #c92a2a; }}
+</style></head><body>
+<h1>Patch job {html.escape(job.id)}</h1>
+<table>{header}</table>{error}
+<h2>Before and after, by month</h2>
+<p class="legend"><span style="background:#b0b7c3"></span>before<span style="background:#2f6fdb"></span>after
+<span style="background:#d9480f;height:2px"></span>target</p>
+{charts}
+<h2>KPI comparison</h2>
+<table><tr><th>Month</th><th>Metric</th><th>Before</th><th>After</th><th>Delta</th><th>%</th><th>Target</th><th>Pass</th></tr>
+{rows}</table>
+<h2>Records created</h2><ul>{created}</ul>
+</body></html>
+"""
+
+
+EXPORTERS = {"md": to_markdown, "csv": to_csv, "json": to_json, "html": to_html}

@@ -1,0 +1,171 @@
+"""The patch plan (PRD §5.2 plus `tenant`): a pydantic model that checks shape, never rules."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from generators.metrics import METRICS
+
+Mode = Literal["additive", "reconcile"]
+PlanType = Literal["targets", "deltas"]
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _to_decimal(value: Any) -> Any:
+    """Numbers become Decimals, kept even when negative, fractional or non-finite.
+
+    Those are rule violations that validation reports with a code; only values
+    that are not numbers at all (text, booleans, lists) are shape errors here.
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    if isinstance(value, float):
+        return Decimal("NaN") if math.isnan(value) else Decimal(repr(value))
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        return Decimal("NaN") if value.is_nan() else value  # sNaN would raise on compare
+    if isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"expected a number, got '{value}'") from None
+        return Decimal("NaN") if number.is_nan() else number
+    raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+def to_plain_number(value: Decimal) -> int | float:
+    """A Decimal as the JSON/YAML number people expect: 50, not "50" or 50.0."""
+    if value.is_finite() and value == value.to_integral_value() and abs(value) < 10**18:
+        return int(value)
+    return float(value)
+
+
+def _metric_type(kind: str) -> Any:
+    schema: dict[str, Any] = {"type": "integer" if kind == "count" else "number", "minimum": 0}
+    return Annotated[
+        Decimal,
+        AllowInfNan(True),
+        BeforeValidator(_to_decimal),
+        PlainSerializer(to_plain_number, when_used="json"),
+        WithJsonSchema(schema),
+    ]
+
+
+_FORBID = ConfigDict(extra="forbid")
+
+# One optional field per metric of the registry; None (or absent) = no value set.
+Metrics: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "Metrics",
+    __config__=_FORBID,
+    __doc__="Per-metric values of one month: deltas or targets, as the plan's planType says.",
+    **{
+        m.name: (
+            _metric_type(m.kind) | None,
+            Field(default=None, title=m.label, description=f"{m.label} ({m.kind})"),
+        )
+        for m in METRICS
+    },
+)
+
+
+class MonthPlan(BaseModel):
+    """One month of the plan."""
+
+    model_config = _FORBID
+
+    month: str = Field(description="Calendar month, YYYY-MM", json_schema_extra={"pattern": _MONTH.pattern})
+    metrics: Metrics = Field(default_factory=Metrics)  # type: ignore[valid-type]
+
+    @field_validator("month", mode="before")
+    @classmethod
+    def _month_format(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not _MONTH.match(value.strip()):
+            raise ValueError(f"expected a month as YYYY-MM, got {value!r}")
+        return value.strip()
+
+    def values(self) -> dict[str, Decimal | None]:
+        """Metric name -> value as written, None where not set, in registry order."""
+        return {m.name: getattr(self.metrics, m.name) for m in METRICS}
+
+
+class Tolerances(BaseModel):
+    """How far verified KPIs may miss their targets."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    count_tolerance: int = Field(default=0, ge=0, description="Allowed miss on counts, in records")
+    value_tolerance: float = Field(
+        default=0.005,
+        ge=0,
+        allow_inf_nan=False,
+        description="Allowed relative miss on money (0.005 = 0.5%)",
+    )
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class PatchPlan(BaseModel):
+    """A monthly patch plan for one demo tenant (PRD §5.2 `PatchPlanInput` plus `tenant`)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        json_schema_extra={"title": "demogen patch plan"},
+    )
+
+    schema_: str | None = Field(default=None, alias="$schema", description="JSON Schema of this file (editors)")
+    tenant: str = Field(min_length=1, description="Tenant id (uuid) or slug")
+    version: int | None = Field(default=None, ge=1, description="Revision of this plan, for your bookkeeping")
+    mode: Annotated[Mode, BeforeValidator(_lower)] = Field(
+        description="additive only creates records; reconcile is not available yet"
+    )
+    plan_type: Annotated[PlanType, BeforeValidator(_lower)] = Field(
+        description="targets: values are the month's totals; deltas: values are amounts to add"
+    )
+    months: list[MonthPlan] = Field(description="Months to patch, each with its metrics")
+    tolerances: Tolerances = Field(default_factory=Tolerances)
+    seed: str | None = Field(default=None, max_length=64, description="Seed of the generated records")
+
+    @field_validator("tenant", mode="before")
+    @classmethod
+    def _strip_tenant(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+
+def plan_to_dict(plan: PatchPlan) -> dict[str, Any]:
+    """The plan as JSON-ready camelCase data (numbers as numbers), without unset values."""
+    return plan.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"schema_"})
+
+
+def canonical_json(plan: PatchPlan) -> str:
+    """Stable text of what the plan asks for: the input of the job id (DESIGN decision 5).
+
+    The tenant reference is left out (the caller adds the resolved tenant id, so a slug
+    and an id give the same job); months are sorted; defaults are spelled out.
+    """
+    data = plan_to_dict(plan)
+    data.pop("tenant", None)
+    data["months"] = sorted(data["months"], key=lambda m: m["month"])
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

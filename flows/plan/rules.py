@@ -1,0 +1,412 @@
+"""Interprets a plan against a tenant's KPIs: deltas, rules V-1..V-5, feasibility, preview."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from flows.plan.model import PatchPlan
+from flows.plan.preview import MonthPreview, Preview, month_preview, total_preview
+from generators.allocation import AllocationError, MonthAllocation, allocate_month
+from generators.calendar import month_index, month_of
+from generators.metrics import BY_NAME, METRICS
+
+if TYPE_CHECKING:
+    from flows.store.tenants import Tenant
+
+Number = int | Decimal
+Deltas = dict[str, Number | None]  # metric -> records/money to add; None = no target
+
+# What each code means; messages follow the PRD's style and name the month and metric.
+CODES: dict[str, str] = {
+    "P-0": "input that cannot be read as a plan (reported by the readers)",
+    "V-1": "a negative delta in ADDITIVE mode",
+    "V-2": "a month in the future or before the tenant was created",
+    "V-3": "a tenant that is not demo-generated",
+    "V-4": "more won deals than deals",
+    "V-5": "closed-won value without closed-won deals",
+    "P-1": "a plan with no months",
+    "P-2": "a month listed twice",
+    "P-3": "a count that is not a whole number",
+    "P-4": "a negative target",
+    "P-5": "a value that is not a finite number",
+    "P-6": "mode reconcile, not available yet",
+    "P-7": "money in fractions of a cent",
+    "F-1": "pipeline value below closed-won value",
+    "F-2": "pipeline value above closed-won value with no open deal to carry it",
+    "F-3": "won deals with no value",
+    "F-4": "a value beyond the per-month limit (a typo guard)",
+    "F-5": "open deals with no pipeline value",
+    "F-6": "deltas the generators cannot turn into records",
+    "W-1": "deal values far from the tenant's typical deal size",
+    "W-2": "a month that already holds far more data than the plan adds",
+    "W-3": "a month where the plan creates nothing",
+}
+
+# Per-month limits on what one month may add: they refuse typos (5,000,000 leads),
+# not big plans. A demo tenant of a million records holds ~40,000 a month.
+COUNT_LIMIT = 100_000
+ACTIVITIES_LIMIT = 500_000
+MONEY_LIMIT = Decimal("1000000000")
+# A value this large is refused before any arithmetic that could overflow on it.
+_HUGE = Decimal("1e15")
+# W-1: an average deal this many times above or below the typical one is odd.
+DEAL_SIZE_FACTOR = 10
+# W-2: a month already holding this many times the records a DELTAS plan adds.
+CROWDED_FACTOR = 10
+CROWDED_MIN = 100
+
+CENT = Decimal("0.01")
+_DEAL_METRICS = {"dealsCreated", "closedWonCount", "closedWonValue", "pipelineAddedValue"}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One error or warning: a code (see CODES), where, and a one-line message."""
+
+    code: str
+    message: str
+    month: str | None = None
+    metric: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "month": self.month,
+            "metric": self.metric,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ValidationResult:
+    """Validation of one plan for one tenant; `preview` is set only when the plan is valid."""
+
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    deltas: dict[str, Deltas] = field(default_factory=dict)
+    preview: Preview | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        """PRD §5.1: {valid, errors, warnings, preview}."""
+        return {
+            "valid": self.valid,
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
+            "preview": self.preview.as_dict() if self.preview else None,
+        }
+
+
+def fmt_number(value: Number) -> str:
+    """A value as messages show it: 25000, 25000.5, -5."""
+    if isinstance(value, int):
+        return str(value)
+    if not value.is_finite():
+        return {"NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity"}.get(str(value), str(value))
+    if abs(value) >= _HUGE:
+        return str(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+def _limit(metric: str) -> Number:
+    if BY_NAME[metric].kind == "money":
+        return MONEY_LIMIT
+    return ACTIVITIES_LIMIT if metric == "activitiesCount" else COUNT_LIMIT
+
+
+def _as_number(metric: str, value: Any) -> Number:
+    """A current KPI value as int (counts) or Decimal (money)."""
+    if value is None:
+        return Decimal(0) if BY_NAME[metric].kind == "money" else 0
+    if BY_NAME[metric].kind == "money":
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    return int(value)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[Issue] = []
+        self.warnings: list[Issue] = []
+
+    def error(self, code: str, message: str, month: str | None = None, metric: str | None = None) -> None:
+        issue = Issue(code, message, month, metric)
+        if issue not in self.errors:
+            self.errors.append(issue)
+
+    def warn(self, code: str, message: str, month: str | None = None, metric: str | None = None) -> None:
+        self.warnings.append(Issue(code, message, month, metric))
+
+
+def validate_plan(
+    plan: PatchPlan,
+    tenant: Tenant,
+    current: Mapping[str, Mapping[str, Any]],
+    *,
+    now: datetime,
+    typical_deal_size: Decimal,
+    companies_existing: int = 0,
+) -> ValidationResult:
+    """Every error of the plan at once, its warnings, its deltas and (when valid) its preview.
+
+    `current` holds the tenant's KPIs per month (missing months or metrics count as 0);
+    `now` decides which months are in the future (tenant-local); `companies_existing`
+    counts the tenant's live companies created before the plan's first month: months
+    of the plan then add theirs in calendar order (the generators do the same).
+    """
+    out = _Collector()
+    additive = plan.mode == "additive"
+    targets = plan.plan_type == "targets"
+
+    if not tenant.demo_generated:
+        out.error("V-3", f"Tenant {tenant.id} is not a demo-generated tenant")
+    if plan.mode == "reconcile":
+        out.error("P-6", "Mode reconcile is not available yet: only additive patches can be applied")
+    if not plan.months:
+        out.error("P-1", "The plan has no months: add at least one month with metrics")
+
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    created = tenant.created_at if tenant.created_at.tzinfo else tenant.created_at.replace(tzinfo=UTC)
+    latest = month_index(month_of(now, tenant.timezone))
+    earliest = month_index(month_of(created, tenant.timezone))
+
+    deltas: dict[str, Deltas] = {}
+    clean_months: dict[str, tuple[Deltas, set[str]]] = {}
+    seen: set[str] = set()
+    for entry in plan.months:
+        month = entry.month
+        if month in seen:
+            out.error("P-2", f"Month {month} appears more than once in the plan", month)
+            continue
+        seen.add(month)
+        ok = True
+        if not earliest <= month_index(month) <= latest:
+            out.error("V-2", f"Month {month} is in the future or before tenant creation", month)
+            ok = False
+        before = current.get(month, {})
+        month_deltas: Deltas = {}
+        for metric in METRICS:
+            value = entry.values()[metric.name]
+            if value is None:
+                month_deltas[metric.name] = None
+                continue
+            delta = _metric_delta(out, month, metric.name, value, before, targets=targets, additive=additive)
+            month_deltas[metric.name] = delta
+            ok = ok and delta is not None
+        deltas[month] = month_deltas
+        errors_before = len(out.errors)
+        bad = {n for n, v in entry.values().items() if v is not None and month_deltas[n] is None}
+        _cross_rules(out, month, month_deltas, entry.values(), bad, targets=targets)
+        ok = ok and len(out.errors) == errors_before
+        planned = {name for name, value in entry.values().items() if value is not None}
+        if ok:
+            clean_months[month] = (month_deltas, planned)
+
+    previews = _allocate(out, clean_months, current, typical_deal_size, companies_existing)
+    for preview in previews:
+        _warnings(out, preview, current.get(preview.month, {}), typical_deal_size, deltas_plan=not targets)
+    return ValidationResult(
+        errors=out.errors,
+        warnings=out.warnings,
+        deltas=deltas,
+        preview=total_preview(previews) if not out.errors else None,
+    )
+
+
+def _metric_delta(
+    out: _Collector,
+    month: str,
+    metric: str,
+    value: Decimal,
+    before: Mapping[str, Any],
+    *,
+    targets: bool,
+    additive: bool,
+) -> Number | None:
+    """The delta of one metric of one month, or None after reporting why there is none."""
+    kind = BY_NAME[metric].kind
+    limit = _limit(metric)
+    if not value.is_finite():
+        out.error("P-5", f"{metric} must be a finite number, got {fmt_number(value)}", month, metric)
+        return None
+    if abs(value) >= _HUGE:
+        out.error(
+            "F-4",
+            f"{metric} ({fmt_number(value)}) exceeds the per-month limit of {limit:,}",
+            month,
+            metric,
+        )
+        return None
+    if kind == "count" and value != value.to_integral_value():
+        out.error("P-3", f"{metric} must be a whole number, got {fmt_number(value)}", month, metric)
+        return None
+    if kind == "money" and value != value.quantize(CENT):
+        out.error("P-7", f"{metric} ({fmt_number(value)}) has fractions of a cent", month, metric)
+        return None
+    if targets and value < 0:
+        out.error("P-4", f"{metric} target cannot be negative, got {fmt_number(value)}", month, metric)
+        return None
+    number: Number = int(value) if kind == "count" else value
+    delta = number - _as_number(metric, before.get(metric)) if targets else number
+    if additive and delta < 0:
+        out.error(
+            "V-1",
+            f"Cannot reduce {metric} in ADDITIVE mode. Computed delta: {fmt_number(delta)}",
+            month,
+            metric,
+        )
+        return None
+    if delta > limit:
+        out.error(
+            "F-4",
+            f"{metric} adds {fmt_number(delta)} in one month, over the limit of {limit:,}",
+            month,
+            metric,
+        )
+        return None
+    return delta
+
+
+def _cross_rules(
+    out: _Collector,
+    month: str,
+    d: Deltas,
+    plan_values: Mapping[str, Decimal | None],
+    bad: set[str],
+    *,
+    targets: bool,
+) -> None:
+    """V-4, V-5 and DESIGN decision 3 on one month's deltas (None = no target).
+
+    Metrics in `bad` already failed their own checks: rules involving them are skipped.
+    """
+    if bad & _DEAL_METRICS:
+        return
+    won_t, deals_t = plan_values["closedWonCount"], plan_values["dealsCreated"]
+    if targets and won_t is not None and deals_t is not None and won_t > deals_t:
+        out.error("V-4", _v4(won_t, deals_t), month, "closedWonCount")
+    won, deals = d.get("closedWonCount"), d.get("dealsCreated")
+    won_value, pipeline = d.get("closedWonValue"), d.get("pipelineAddedValue")
+    if won is not None and deals is not None and won > deals:
+        out.error("V-4", _v4(won, deals), month, "closedWonCount")
+        return
+    won_n = won or 0
+    if won_value is not None and won_value > 0 and won_n == 0:
+        out.error("V-5", "closedWonValue requires closedWonCount > 0", month, "closedWonValue")
+    # Our own rules speak of deltas: with TARGETS, say so, since the plan holds other numbers.
+    of_deltas = " (added to the month's current KPIs)" if targets else ""
+    if won_value is not None and pipeline is not None and pipeline < won_value:
+        message = (
+            f"pipelineAddedValue ({fmt_number(pipeline)}) cannot be below "
+            f"closedWonValue ({fmt_number(won_value)}){of_deltas}"
+        )
+        out.error("F-1", message, month, "pipelineAddedValue")
+        return
+    if won_n > 0 and won_value is not None and won_value == 0:
+        message = f"closedWonCount ({won_n}) needs a closedWonValue above 0{of_deltas}"
+        out.error("F-3", message, month, "closedWonValue")
+    if won_n > 0 and won_value is None and pipeline is not None and pipeline == 0:
+        message = f"closedWonCount ({won_n}) needs a pipelineAddedValue above 0{of_deltas}"
+        out.error("F-3", message, month, "pipelineAddedValue")
+    if deals is None or pipeline is None:
+        return
+    if deals == won_n:
+        # No deal is left to be open: the pipeline can only hold the won money.
+        open_money = pipeline - (won_value if won_value is not None else (0 if won_n == 0 else pipeline))
+        if open_money > 0:
+            message = (
+                f"pipelineAddedValue ({fmt_number(pipeline)}) above closedWonValue "
+                f"({fmt_number(won_value or 0)}) needs an open deal, "
+                f"but all dealsCreated ({deals}) are won{of_deltas}"
+            )
+            out.error("F-2", message, month, "pipelineAddedValue")
+    elif won_value is None and pipeline == 0 and won_n == 0:
+        message = (
+            f"pipelineAddedValue (0) leaves no value for the open deals among dealsCreated "
+            f"({deals}){of_deltas}: set closedWonValue to 0 as well to make them all lost"
+        )
+        out.error("F-5", message, month, "pipelineAddedValue")
+
+
+def _v4(won: Number, deals: Number) -> str:
+    return f"closedWonCount ({fmt_number(won)}) cannot exceed dealsCreated ({fmt_number(deals)})"
+
+
+def _allocate(
+    out: _Collector,
+    months: Mapping[str, tuple[Deltas, set[str]]],
+    current: Mapping[str, Mapping[str, Any]],
+    typical_deal_size: Decimal,
+    companies_existing: int,
+) -> list[MonthPreview]:
+    """Allocate the months that passed every rule, in calendar order, as the generators will."""
+    previews = []
+    companies = companies_existing
+    for month in sorted(months):
+        month_deltas, planned = months[month]
+        try:
+            allocation: MonthAllocation = allocate_month(
+                month_deltas, companies_available=companies, typical_deal_size=typical_deal_size
+            )
+        except AllocationError as exc:
+            out.error("F-6", f"Month {month} cannot be generated: {exc}", month)
+            continue
+        companies += allocation.companies
+        before = {m.name: _as_number(m.name, current.get(month, {}).get(m.name)) for m in METRICS}
+        previews.append(month_preview(month, allocation, before, planned, typical_deal_size=typical_deal_size))
+    return previews
+
+
+def _warnings(
+    out: _Collector,
+    preview: MonthPreview,
+    before: Mapping[str, Any],
+    typical: Decimal,
+    *,
+    deltas_plan: bool,
+) -> None:
+    month, a = preview.month, preview.allocation
+    if a.records == 0:
+        out.warn("W-3", f"Month {month} creates no records", month)
+    if typical > 0:
+        for metric, value, deals, what in (
+            ("closedWonValue", a.won_value, a.deals_won, "won"),
+            ("pipelineAddedValue", a.open_value, a.deals_open, "open"),
+        ):
+            if value is None or not deals:
+                continue
+            average = (value / deals).quantize(CENT)
+            if average > typical * DEAL_SIZE_FACTOR or average * DEAL_SIZE_FACTOR < typical:
+                out.warn(
+                    "W-1",
+                    f"{metric} gives {deals} {what} deals an average of {fmt_number(average)}, "
+                    f"far from the tenant's typical deal size ({fmt_number(typical)})",
+                    month,
+                    metric,
+                )
+    if deltas_plan and a.records:
+        held = sum(
+            int(_as_number(name, before.get(name)))
+            for name in (
+                "leadsCreated",
+                "contactsCreated",
+                "companiesCreated",
+                "dealsCreated",
+                "activitiesCount",
+            )
+        )
+        if held >= CROWDED_MIN and held >= CROWDED_FACTOR * a.records:
+            out.warn(
+                "W-2",
+                f"Month {month} already holds {held:,} records and the plan adds only "
+                f"{a.records:,} (planType targets would set totals instead)",
+                month,
+            )

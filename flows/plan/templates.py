@@ -1,0 +1,92 @@
+"""Growth templates (plans/templates/*.yaml): the monthly shape of a demo tenant's data."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from flows.store.paths import PLANS_DIR
+from generators.calendar import month_index
+from generators.errors import DemogenError, UsageError
+
+TEMPLATES_DIR = PLANS_DIR / "templates"
+_HUNDRED = Decimal(100)
+
+
+class BaseMonth(BaseModel):
+    """A typical month at the start of the template."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    leads_created: int = Field(ge=0)
+    contacts_created: int = Field(ge=0)
+    companies_created: int = Field(ge=0)
+    deals_created: int = Field(ge=0)
+    closed_won_count: int = Field(ge=0)
+    closed_won_value: Decimal = Field(ge=0)
+    pipeline_added_value: Decimal = Field(ge=0)
+
+
+class Template(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    name: str
+    description: str
+    base: BaseMonth
+    monthly_growth: Decimal = Field(default=Decimal(0), ge=-0.5, le=1)
+    # Calendar month (1-12) → multiplier; months not listed are 1.
+    seasonality: dict[int, Decimal] = Field(default_factory=dict)
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in TEMPLATES_DIR.glob("*.yaml"))
+
+
+def load_template(name: str) -> Template:
+    path = TEMPLATES_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise UsageError(f"unknown template '{name}': choose one of {', '.join(available())}")
+    try:
+        return Template.model_validate(yaml.safe_load(path.read_text()))
+    except (ValidationError, yaml.YAMLError) as exc:
+        raise DemogenError(f"template {path} is broken: {str(exc).splitlines()[0]}") from exc
+
+
+def _round_money(value: Decimal) -> Decimal:
+    """Round to the nearest hundred, as people plan revenue."""
+    return (value / _HUNDRED).quantize(Decimal(1), rounding=ROUND_HALF_UP) * _HUNDRED
+
+
+def month_metrics(template: Template, month: str, first_month: str, scale: Decimal = Decimal(1)) -> dict[str, Any]:
+    """The template's metrics for `month`, `first_month` being month 0 of its growth curve.
+
+    Always feasible: won deals never exceed deals, won value only with won deals,
+    pipeline above won value only when some deal stays open.
+    """
+    step = month_index(month) - month_index(first_month)
+    factor = (1 + template.monthly_growth) ** step * template.seasonality.get(int(month[5:7]), Decimal(1)) * scale
+    b = template.base
+
+    def count(value: int) -> int:
+        return int((Decimal(value) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    deals = count(b.deals_created)
+    won = min(count(b.closed_won_count), deals)
+    won_value = _round_money(b.closed_won_value * factor) if won else Decimal(0)
+    if won and won_value <= 0:
+        won_value = _HUNDRED * won
+    open_value = _round_money((b.pipeline_added_value - b.closed_won_value) * factor)
+    pipeline = won_value + (open_value if deals > won else Decimal(0))
+    return {
+        "leadsCreated": count(b.leads_created),
+        "contactsCreated": count(b.contacts_created),
+        "companiesCreated": count(b.companies_created),
+        "dealsCreated": deals,
+        "closedWonCount": won,
+        "closedWonValue": won_value,
+        "pipelineAddedValue": pipeline,
+    }

@@ -1,0 +1,54 @@
+"""Calendar months as 'YYYY-MM' strings, and their bounds in a tenant's timezone."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from generators.errors import UsageError
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(text: str) -> str:
+    """Return the canonical 'YYYY-MM' or raise a UsageError naming the value."""
+    match = _MONTH.match(str(text).strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        raise UsageError(f"'{text}' is not a valid month: expected YYYY-MM, e.g. 2025-01")
+    return f"{match.group(1)}-{match.group(2)}"
+
+
+def month_index(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def month_from_index(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def add_months(month: str, n: int) -> str:
+    return month_from_index(month_index(month) + n)
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Every month from first to last inclusive; raises if first is after last."""
+    if month_index(first) > month_index(last):
+        raise UsageError(f"--from {first} is after --to {last}")
+    return [month_from_index(i) for i in range(month_index(first), month_index(last) + 1)]
+
+
+def month_start(month: str, timezone: str) -> datetime:
+    """The first instant of the month in the tenant's timezone, as an aware UTC datetime."""
+    local = datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=ZoneInfo(timezone))
+    return local.astimezone(UTC)
+
+
+def month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
+    """[start, end) of the month in the tenant's timezone, as UTC datetimes."""
+    return month_start(month, timezone), month_start(add_months(month, 1), timezone)
+
+
+def month_of(instant: datetime, timezone: str) -> str:
+    """The tenant-local month an aware instant falls in."""
+    return instant.astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
