@@ -44,7 +44,7 @@ from engine_fixtures import ROOT, Databases, add_tenant, databases, install_base
 from flows.engine import drafts as staging
 from flows.engine.context import load_context
 from flows.engine.jobs import PatchJob
-from flows.engine.steps import apply_plan
+from flows.engine.run import apply_plan
 from flows.kpis.reads import latest_month_with_data, monthly_kpis, zero_kpis
 from flows.plan.model import PatchPlan
 from flows.store import Store, open_store

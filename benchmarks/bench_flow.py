@@ -68,7 +68,7 @@ class Copies:
 
 
 def engine_run(url: str) -> None:
-    from flows.engine.steps import apply_plan
+    from flows.engine.run import apply_plan
     from flows.plan.readers import read_plan
     from flows.store import open_store
 

@@ -5,28 +5,27 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 from prefect.logging.handlers import PrefectConsoleHandler
 from prefect.runtime import flow_run
 
-from flows import artifacts
+from flows import artifacts, tasks
+from flows.engine import steps
 from flows.engine.jobs import PatchJob, require_job
-from flows.engine.steps import PlanInvalid, Prepared, Progress, apply_plan, steps_run_by
+from flows.engine.run import tenant_turn
+from flows.engine.steps import PlanInvalid, Progress
 from flows.plan.model import PatchPlan
-from flows.plan.sources import resolve_plan
 from flows.store import open_store
-from flows.store.tenants import Tenant, resolve_tenant
-from generators import EntityFrames
+from flows.store.base import Store
+from flows.store.tenants import resolve_tenant
 from generators.errors import DemogenError
 
-Step = Callable[[], Any]
 _OBSERVER: ContextVar[Progress | None] = ContextVar("demogen_progress_observer", default=None)
 
 
@@ -64,77 +63,24 @@ def quiet_console() -> Iterator[None]:
             handler.setLevel(level)
 
 
-# --- tasks: one per engine step, each a thin wrapper over the engine's plain function -------
-
-
-@task(cache_policy=NO_CACHE)
-def read_plan(
-    plan_path: str | None,
-    plan: PatchPlan | None,
-    csv_text: str | None,
-    tenant: str | None,
-    mode: str | None,
-    plan_type: str | None,
-) -> tuple[PatchPlan, str]:
-    """Read the plan from the one source given: a project file, the inline form, or pasted CSV."""
-    return resolve_plan(plan_path, plan, csv_text, tenant=tenant, mode=mode, plan_type=plan_type)
-
-
-@task(cache_policy=NO_CACHE)
-def snapshot_kpis(step: Step) -> Prepared:
-    """Before-KPIs from the dbt KPI model, deltas, rules V-1..V-5 and the preview."""
-    return step()
-
-
-@task(cache_policy=NO_CACHE)
-def generate_records(step: Step) -> EntityFrames:
-    """Seeded generation of the months' companies, contacts, deals and activities."""
-    return step()
-
-
-@task(cache_policy=NO_CACHE)
-def stage_batches(step: Step) -> dict[str, int]:
-    """Bulk-load the generated rows into staging tables, tagged with the job id."""
-    return step()
-
-
-@task(cache_policy=NO_CACHE)
-def audit_staged(step: Step) -> dict[str, Any]:
-    """dbt tests over published ∪ staged rows: targets, integrity, lifecycle, provenance."""
-    return step()
-
-
-@task(cache_policy=NO_CACHE)
-def publish(step: Step) -> dict[str, int]:
-    """Move the staged rows into the CRM tables in one transaction, under the tenant lock."""
-    return step()
-
-
-@task(cache_policy=NO_CACHE)
-def verify_published(step: Step) -> None:
-    """dbt tests on the live tables and the after-KPIs: the verification report stored with the job."""
-    return step()
-
-
-_TASKS = {
-    "snapshot": snapshot_kpis,
-    "generate": generate_records,
-    "stage": stage_batches,
-    "audit": audit_staged,
-    "publish": publish,
-    "verify": verify_published,
-}
-
-
-def _as_task(name: str, step: Step) -> Any:
-    # Called in the flow's own thread: the store connection and the tenant lock stay with it.
-    return _TASKS[name](step)
-
-
-@task(cache_policy=NO_CACHE)
-def publish_reports(job: PatchJob, tenant: Tenant, source: str, flow_seconds: float) -> dict[str, str]:
-    """KPI comparison table, markdown summary and dbt test results as artifacts keyed by tenant."""
-    return artifacts.publish_job(job, tenant, source, flow_seconds)
+def _apply_as_tasks(
+    store: Store, plan: PatchPlan, job_id: str, as_of: datetime | None, source: str, progress: Progress
+) -> PatchJob:
+    """The engine's composition (flows.engine.run.apply_plan) with each step a task of the flow run."""
+    prepared = tasks.prepare(store, plan, as_of, job_id)
+    run = steps.start_job(store, prepared, source=source, progress=progress)
+    try:
+        frames = tasks.generate(run, prepared)
+        written = tasks.write(run, frames)
+        audited = tasks.audit(run, prepared)
+        published = tasks.publish(run, prepared, written)
+    except Exception as exc:
+        return steps.fail(run, exc)
+    try:
+        verified = tasks.verify(run, prepared)
+        return tasks.report(run, prepared, published, written, audited, verified)
+    except Exception as exc:  # published already: record the problem, keep the job completed
+        return steps.note_unfinished(run, exc)
 
 
 def run_plan(
@@ -158,21 +104,14 @@ def run_plan(
             if observer is not None:
                 observer(step, pct, message)
 
-        with steps_run_by(_as_task):
-            job = apply_plan(
-                store,
-                plan,
-                job_id=job_id,
-                as_of=as_of,
-                source=source,
-                progress=report,
-                lock_wait_seconds=lock_wait_seconds,
-            )
+        job_id = steps.job_id_for(store, plan, job_id)
+        with tenant_turn(store, plan, job_id, lock_wait_seconds) as done:
+            job = done or _apply_as_tasks(store, plan, job_id, as_of, source, report)
         if job.status == "completed":
             progress("done", 100, f"job {job.id} completed")
         else:
             progress(job.current_step or "failed", job.progress, f"failed: {job.error_message}")
-    publish_reports(job, tenant, source, round(time.perf_counter() - started, 1))
+    tasks.create_artifacts(job, tenant, source, round(time.perf_counter() - started, 1))
     if job.status != "completed":
         raise PatchFailed(job)
     return job
@@ -192,14 +131,14 @@ def apply_patch(
     as_of: datetime | None = None,
     lock_wait_seconds: float = 120.0,
 ) -> dict[str, Any]:
-    """Apply a patch plan to a demo tenant with write–audit–publish (US-2, US-3, US-6).
+    """Apply a patch plan to a demo tenant with write–audit–publish.
 
     Give exactly one of plan_path, plan or csv_text.
 
     Args:
         plan_path: A plan file (YAML, JSON or CSV) relative to the project root, e.g. plans/examples/prd-appendix.yaml.
         plan: The plan itself: tenant, mode, plan type and the monthly grid of metrics.
-        csv_text: A pasted CSV plan (PRD appendix A): a month column and one column per metric.
+        csv_text: A pasted CSV plan: a month column and one column per metric, one row per month.
         tenant: Tenant id or slug of a CSV plan.
         mode: Mode of a CSV plan (default additive).
         plan_type: Plan type of a CSV plan (default deltas).
@@ -209,7 +148,7 @@ def apply_patch(
         as_of: The job's clock (default: now): later months are refused, the current one is filled up to it.
         lock_wait_seconds: How long to wait for another patch of the same tenant to finish.
     """
-    chosen, origin = read_plan(plan_path, plan, csv_text, tenant, mode, plan_type)
+    chosen, origin = tasks.read_plan(plan_path, plan, csv_text, tenant, mode, plan_type)
     run_name = flow_run.get_name()
     label = source or (f"prefect flow run {run_name}: {origin}" if run_name else f"prefect: {origin}")
     try:

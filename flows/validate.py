@@ -9,9 +9,9 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import artifacts
 from flows.engine.steps import prepare
-from flows.patch import read_plan
 from flows.plan.model import PatchPlan
 from flows.store import open_store
+from flows.tasks import read_plan
 
 
 @task(cache_policy=NO_CACHE)

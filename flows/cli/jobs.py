@@ -153,7 +153,8 @@ def apply(
 
     Exit 0 when the job completed, 1 when the plan is invalid or the job failed.
     """
-    from flows.engine.steps import PlanInvalid, apply_plan
+    from flows.engine.run import apply_plan
+    from flows.engine.steps import PlanInvalid
     from flows.plan.readers import read_plan
     from flows.store import open_store
 
@@ -360,7 +361,7 @@ def tenant_create(
 def demo(database: str | None, as_json: bool) -> None:
     """The main job: create 'Acme Corp Demo' (2024) if absent, apply the PRD appendix plan, compare."""
     from flows.engine.demo_tenants import create_demo_tenant
-    from flows.engine.steps import apply_plan
+    from flows.engine.run import apply_plan
     from flows.plan.readers import read_plan
     from flows.store import open_store
     from flows.store.tenants import find_tenant

@@ -57,7 +57,7 @@ def _vars(job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -
     }
 
 
-def audit_staged(store: Store, job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -> dbt.DbtRun:
+def audit_drafts(store: Store, job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -> dbt.DbtRun:
     """dbt tests over published ∪ staged rows: targets, integrity, lifecycle, timestamps, provenance."""
     return dbt.invoke(store, ["test", "--select", "tag:audit"], _vars(job_id, tenant_id, as_of, targets))
 

@@ -10,7 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.engine.jobs import PatchJob, now_utc
-from flows.engine.steps import Progress, apply_plan
+from flows.engine.run import apply_plan
+from flows.engine.steps import Progress
 from flows.plan.model import PatchPlan
 from flows.plan.templates import load_template, month_metrics
 from flows.store.base import Store

@@ -13,7 +13,7 @@ from generators.frames import ENTITIES, SCHEMAS
 PUBLISH_ORDER = ENTITIES
 
 
-def stage(store: Store, frames: Iterable[tuple[str, pl.DataFrame]]) -> dict[str, int]:
+def write_drafts(store: Store, frames: Iterable[tuple[str, pl.DataFrame]]) -> dict[str, int]:
     """Bulk-load each entity frame into its staging table, all in one transaction."""
     counts: dict[str, int] = {}
     with store.transaction():
@@ -29,7 +29,7 @@ def staged_counts(store: Store, job_id: str) -> dict[str, int]:
     }
 
 
-def move_staged(store: Store, job_id: str) -> dict[str, int]:
+def publish_drafts(store: Store, job_id: str) -> dict[str, int]:
     """Copy a job's staged rows into the CRM tables and drop them from staging (call inside a transaction)."""
     moved: dict[str, int] = {}
     for entity in PUBLISH_ORDER:
@@ -43,7 +43,7 @@ def move_staged(store: Store, job_id: str) -> dict[str, int]:
     return moved
 
 
-def drain(store: Store, job_id: str) -> None:
+def discard_drafts(store: Store, job_id: str) -> None:
     """Remove whatever a job left in staging (a failed or retried job starts clean)."""
     with store.transaction():
         for entity in reversed(PUBLISH_ORDER):

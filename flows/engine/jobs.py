@@ -1,9 +1,10 @@
-"""The patch job audit trail (demo_patch_jobs, PRD §6.1): create, progress, logs, finish, read."""
+"""Job history: the `demo_patch_jobs` record of each patch — create, progress, logs, finish, read."""
 
 from __future__ import annotations
 
 import json
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +12,8 @@ from typing import Any
 from flows.store.base import Store
 from generators.errors import DemogenError
 
-STATUSES = ("pending", "running", "completed", "failed")
+# Job ids and revert-job ids are uuid5 in this namespace: the same plan is the same job on every database.
+JOB_NAMESPACE = uuid.UUID("3f1b8f0a-77a4-4c8e-9f55-8d1c3a6b2e90")
 _JSON_COLUMNS = (
     "patch_plan_json",
     "tolerance_config",
@@ -72,7 +74,7 @@ class PatchJob:
         return None
 
     def to_response(self) -> dict[str, Any]:
-        """PRD §5.2 PatchJobResponse (camelCase), plus a few audit fields."""
+        """The job as the API and `--json` show it (camelCase), plus a few history fields."""
         metrics = self.metrics_json or {"recordsCreated": 0, "recordsModified": 0, "recordsDeleted": 0}
         return {
             "id": self.id,
@@ -143,37 +145,30 @@ def list_jobs(store: Store, tenant_id: str | None = None, limit: int = 100) -> l
 
 def insert_job(store: Store, job: PatchJob) -> bool:
     """Insert a pending job; False when a job with this id already exists (idempotency, races)."""
-    if get_job(store, job.id) is not None:
-        return False
     j = store.json_type
-    try:
-        store.execute(
-            "INSERT INTO demo_patch_jobs (id, tenant_id, original_job_id, created_by_id, mode, plan_type, "
-            "patch_plan_json, seed, range_start_month, range_end_month, tolerance_config, status, progress, logs, "
-            f"created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, CAST(? AS {j}), ?, ?, ?, CAST(? AS {j}), 'pending', 0, "
-            f"CAST(? AS {j}), ?, ?)",
-            (
-                job.id,
-                job.tenant_id,
-                job.original_job_id,
-                job.created_by_id,
-                job.mode,
-                job.plan_type,
-                _dump(job.patch_plan_json),
-                job.seed,
-                job.range_start_month,
-                job.range_end_month,
-                _dump(job.tolerance_config),
-                _dump(job.logs),
-                now_utc(),
-                now_utc(),
-            ),
-        )
-    except Exception as exc:  # the other racer's insert won: its job is the job
-        if "duplicate" in str(exc).lower() or "primary key" in str(exc).lower() or "unique" in str(exc).lower():
-            return False
-        raise
-    return True
+    inserted = store.query(
+        "INSERT INTO demo_patch_jobs (id, tenant_id, original_job_id, created_by_id, mode, plan_type, "
+        "patch_plan_json, seed, range_start_month, range_end_month, tolerance_config, status, progress, logs, "
+        f"created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, CAST(? AS {j}), ?, ?, ?, CAST(? AS {j}), 'pending', 0, "
+        f"CAST(? AS {j}), ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
+        (
+            job.id,
+            job.tenant_id,
+            job.original_job_id,
+            job.created_by_id,
+            job.mode,
+            job.plan_type,
+            _dump(job.patch_plan_json),
+            job.seed,
+            job.range_start_month,
+            job.range_end_month,
+            _dump(job.tolerance_config),
+            _dump(job.logs),
+            now_utc(),
+            now_utc(),
+        ),
+    )
+    return bool(inserted)
 
 
 def update_job(store: Store, job: PatchJob, **changes: Any) -> PatchJob:

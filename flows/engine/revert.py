@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flows.engine.jobs import PatchJob, get_job, insert_job, log_step, now_utc, require_job, update_job
-from flows.engine.steps import JOB_NAMESPACE
+from flows.engine.jobs import JOB_NAMESPACE, PatchJob, get_job, insert_job, log_step, now_utc, require_job, update_job
 from flows.kpis.reads import monthly_kpis
 from flows.kpis.reports import diff_report, snapshot
 from flows.store.base import Store

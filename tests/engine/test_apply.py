@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from flows.engine.jobs import list_jobs
-from flows.engine.steps import PlanInvalid, apply_plan, plan_job_id
+from flows.engine.run import apply_plan
+from flows.engine.steps import PlanInvalid, plan_job_id
 from flows.kpis.reads import monthly_kpis
 from flows.store import Store
 from flows.store.migrate import DEFAULT_ADMIN_EMAIL
@@ -45,7 +46,7 @@ def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenan
     assert job.diff_report_json["allTargetsMet"] is True
     assert job.diff_report_json["audit"]["success"] and job.diff_report_json["verification"]["success"]
     logged = [entry["step"] for entry in job.logs]
-    for step in ("create", "snapshot", "generate", "stage", "audit", "publish", "verify"):
+    for step in ("create", "prepare", "generate", "write", "audit", "publish", "verify"):
         assert step in logged
     assert steps[-1] == "verify"
     assert job.patch_plan_json["months"][0]["metrics"]["leadsCreated"] == 50

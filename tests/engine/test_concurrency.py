@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from flows.engine.steps import apply_plan
+from flows.engine.run import apply_plan
 from flows.kpis.reads import monthly_kpis
 from flows.store import open_store
 from generators.errors import DemogenError

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flows.engine.demo_tenants import create_demo_tenant
-from flows.engine.steps import apply_plan
+from flows.engine.run import apply_plan
 from flows.kpis.reads import monthly_kpis
 from flows.plan.templates import load_template, month_metrics
 from flows.store import Store, open_store

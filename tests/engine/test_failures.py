@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from flows.engine.jobs import get_job
-from flows.engine.steps import apply_plan
+from flows.engine.run import apply_plan
 from flows.store import Store
 from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import insert_rows, table_digest
@@ -30,7 +30,7 @@ def _staged(store: Store) -> int:
     return sum(int(store.scalar(f"SELECT count(*) FROM staged_{e}")) for e in ENTITIES)
 
 
-@pytest.mark.parametrize("point", ["before_staging", "after_staging", "during_audit", "during_publish"])
+@pytest.mark.parametrize("point", ["before_write", "after_write", "during_audit", "during_publish"])
 def test_a_fault_at_any_step_fails_the_job_and_publishes_nothing(store: Store, tenant, point: str) -> None:
     digest = table_digest(store)
     plan = make_plan({"2025-01": PRD_MONTHS["2025-01"]})
@@ -62,7 +62,7 @@ def test_the_dbt_audit_blocks_a_corrupted_batch(store: Store, tenant) -> None:
         )
 
     digest = table_digest(store)
-    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_staging": corrupt})
+    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_write": corrupt})
     assert job.status == "failed"
     assert "audit_timestamps" in job.error_message
     audited = {t["name"]: t["status"] for t in job.diff_report_json["audit"]["tests"]}
@@ -82,7 +82,7 @@ def test_the_dbt_audit_blocks_rows_staged_for_another_tenant(store: Store, tenan
             (other.id,),
         )
 
-    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_staging": leak})
+    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_write": leak})
     assert job.status == "failed"
     assert "audit_tenant_isolation" in job.error_message
     assert int(store.scalar("SELECT count(*) FROM companies")) == 0

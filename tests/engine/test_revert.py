@@ -6,7 +6,7 @@ import pytest
 
 from flows.engine.jobs import list_jobs
 from flows.engine.revert import revert
-from flows.engine.steps import apply_plan
+from flows.engine.run import apply_plan
 from flows.kpis.reads import monthly_kpis
 from flows.store import Store
 from generators.errors import DemogenError
@@ -49,7 +49,7 @@ def test_only_completed_jobs_can_be_reverted(store: Store, tenant) -> None:
     def boom(store, job):
         raise RuntimeError("no")
 
-    failed = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"before_staging": boom})
+    failed = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"before_write": boom})
     with pytest.raises(DemogenError, match="failed"):
         revert(store, failed.id)
     with pytest.raises(DemogenError, match="unknown job"):

@@ -50,13 +50,14 @@ def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: s
     # the engine's steps, each a task of the run
     assert task_names(run_id) == [
         "read_plan",
-        "snapshot_kpis",
-        "generate_records",
-        "stage_batches",
-        "audit_staged",
+        "prepare",
+        "generate",
+        "write",
+        "audit",
         "publish",
-        "verify_published",
-        "publish_reports",
+        "verify",
+        "report",
+        "create_artifacts",
     ]
     found = artifacts_of(run_id)
     assert set(found) == {
@@ -160,12 +161,12 @@ def test_invalid_plan_fails_the_run_writes_nothing_and_says_why(acme: str) -> No
 
 
 def test_a_failed_job_fails_the_run_and_its_summary_says_why(acme: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.engine import drafts as staging
+    from flows.engine import drafts
 
     def disk_full(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(staging, "stage", disk_full)
+    monkeypatch.setattr(drafts, "write_drafts", disk_full)
     with pytest.raises(PatchFailed, match="disk full") as raised:
         apply_patch(csv_text=PRD_CSV, tenant=SLUG, database_url=acme)
 

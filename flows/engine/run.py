@@ -1,0 +1,80 @@
+"""`apply_plan`: the steps of a patch composed once, under the tenant lock, with the job's history kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+
+from flows.engine import steps
+from flows.engine.jobs import PatchJob, get_job
+from flows.engine.revert import reverted_by
+from flows.engine.steps import Hook, Progress
+from flows.plan.model import PatchPlan
+from flows.store.base import Store
+from flows.store.tenants import resolve_tenant
+from generators.errors import DemogenError
+
+
+def completed_job(store: Store, job_id: str) -> PatchJob | None:
+    """The job if it already completed (re-applying it is a no-op); refuses one that was reverted."""
+    job = get_job(store, job_id)
+    if job is None or job.status != "completed":
+        return None
+    undone = reverted_by(store, job.id)
+    if undone is not None:
+        raise DemogenError(
+            f"job {job.id} was reverted by job {undone.id}: apply the plan again with a new --job-id or seed"
+        )
+    return job
+
+
+@contextmanager
+def tenant_turn(store: Store, plan: PatchPlan, job_id: str, lock_wait_seconds: float) -> Iterator[PatchJob | None]:
+    """Hold the tenant's patch lock; yields the job if it is already completed (then there is nothing to do)."""
+    done = completed_job(store, job_id)
+    if done is not None:
+        yield done
+        return
+    tenant = resolve_tenant(store, plan.tenant)
+    with store.tenant_lock(tenant.id, wait_seconds=lock_wait_seconds):
+        yield completed_job(store, job_id)  # another run may have finished it while we waited
+
+
+def apply_plan(
+    store: Store,
+    plan: PatchPlan,
+    *,
+    job_id: str | None = None,
+    as_of: datetime | None = None,
+    original_job_id: str | None = None,
+    source: str = "cli",
+    progress: Progress | None = None,
+    hooks: Mapping[str, Hook] | None = None,
+    lock_wait_seconds: float = 120.0,
+) -> PatchJob:
+    """Apply a plan with write–audit–publish. Returns the job: completed, or failed with its error.
+
+    Raises PlanInvalid (nothing written) for a plan that fails validation. A
+    completed job with the same id is returned unchanged (idempotency).
+    """
+    job_id = steps.job_id_for(store, plan, job_id)
+    with tenant_turn(store, plan, job_id, lock_wait_seconds) as done:
+        if done is not None:
+            return done
+        prepared = steps.prepare(store, plan, as_of=as_of, job_id=job_id)
+        run = steps.start_job(
+            store, prepared, source=source, original_job_id=original_job_id, progress=progress, hooks=hooks
+        )
+        try:
+            frames = steps.generate(run, prepared)
+            written = steps.write(run, frames)
+            audited = steps.audit(run, prepared)
+            published = steps.publish(run, prepared, written)
+        except Exception as exc:
+            return steps.fail(run, exc)
+        try:
+            verified = steps.verify(run, prepared)
+            return steps.report(run, prepared, published, written, audited, verified)
+        except Exception as exc:  # published already: record the problem, keep the job completed
+            return steps.note_unfinished(run, exc)

@@ -1,0 +1,108 @@
+"""The engine's steps as Prefect tasks: each a thin call of the plain step function, passing real values."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from flows import artifacts
+from flows.engine import steps
+from flows.engine.jobs import PatchJob
+from flows.engine.steps import JobRun, Prepared, Written
+from flows.plan.model import PatchPlan
+from flows.plan.sources import resolve_plan
+from flows.store.base import Store
+from flows.store.tenants import Tenant
+from generators import EntityFrames
+
+# The project's loggers, shown on the task runs in the Prefect UI beside Prefect's own.
+PROJECT_LOGGERS = ("flows", "generators")
+
+
+def share_logs_with_prefect() -> None:
+    """Give the project's stdlib loggers Prefect's handlers, as its `extra_loggers` setting would."""
+    handlers = logging.getLogger("prefect.extra").handlers
+    for name in PROJECT_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        for handler in handlers:
+            if handler not in logger.handlers:
+                logger.addHandler(handler)
+
+
+share_logs_with_prefect()
+
+# Tasks run in the flow's own thread (called, not submitted): the store's connection and the
+# tenant lock stay with it. Nothing is cached: every step reads or writes the database.
+
+
+@task(cache_policy=NO_CACHE)
+def read_plan(
+    plan_path: str | None,
+    plan: PatchPlan | None,
+    csv_text: str | None,
+    tenant: str | None,
+    mode: str | None,
+    plan_type: str | None,
+) -> tuple[PatchPlan, str]:
+    """Read the plan from the one source given: a project file, the inline form, or pasted CSV."""
+    return resolve_plan(plan_path, plan, csv_text, tenant=tenant, mode=mode, plan_type=plan_type)
+
+
+@task(cache_policy=NO_CACHE)
+def prepare(store: Store, plan: PatchPlan, as_of: datetime | None, job_id: str) -> Prepared:
+    """Before-KPIs from the dbt KPI model, deltas, rules V-1..V-5 and the preview. Writes nothing."""
+    return steps.prepare(store, plan, as_of=as_of, job_id=job_id)
+
+
+@task(cache_policy=NO_CACHE)
+def generate(run: JobRun, prepared: Prepared) -> EntityFrames:
+    """Seeded generation of the months' companies, contacts, deals and activities."""
+    return steps.generate(run, prepared)
+
+
+@task(cache_policy=NO_CACHE)
+def write(run: JobRun, frames: EntityFrames) -> Written:
+    """Bulk-load the generated rows into the draft tables, tagged with the job id."""
+    return steps.write(run, frames)
+
+
+@task(cache_policy=NO_CACHE)
+def audit(run: JobRun, prepared: Prepared) -> dict[str, Any]:
+    """dbt tests over published ∪ draft rows: targets, integrity, lifecycle, provenance."""
+    return steps.audit(run, prepared)
+
+
+@task(cache_policy=NO_CACHE)
+def publish(run: JobRun, prepared: Prepared, written: Written) -> dict[str, int]:
+    """Move the drafts into the CRM tables in one transaction and mark the job completed."""
+    return steps.publish(run, prepared, written)
+
+
+@task(cache_policy=NO_CACHE)
+def verify(run: JobRun, prepared: Prepared) -> dict[str, Any]:
+    """dbt verification tests on the live tables."""
+    return steps.verify(run, prepared)
+
+
+@task(cache_policy=NO_CACHE)
+def report(
+    run: JobRun,
+    prepared: Prepared,
+    published: dict[str, int],
+    written: Written,
+    audited: dict[str, Any],
+    verified: dict[str, Any],
+) -> PatchJob:
+    """After-KPIs, the diff report and the job's metrics, stored on the job."""
+    return steps.report(run, prepared, published, written, audited, verified)
+
+
+@task(cache_policy=NO_CACHE)
+def create_artifacts(job: PatchJob, tenant: Tenant, source: str, flow_seconds: float) -> dict[str, str]:
+    """KPI comparison table, markdown summary and dbt test results as artifacts keyed by tenant."""
+    return artifacts.publish_job(job, tenant, source, flow_seconds)
