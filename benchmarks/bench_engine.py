@@ -1,24 +1,24 @@
-"""Benchmark of the ADDITIVE patch engine (issue 5) on DuckDB and PostgreSQL, medians of fresh runs.
+"""Benchmark of the ADDITIVE patch engine on DuckDB and PostgreSQL, medians of fresh runs.
 
 Parts (each on a fresh database; PostgreSQL is a throwaway cluster unless --postgres-url):
-  prd      the PRD workload, 3 months x 500 records a month, end to end through apply_plan
-           (snapshot, validation, generation, staging, dbt audit, publish, dbt verification),
+  typical  a typical patch, 3 months x 500 records a month, end to end through apply_plan
+           (prepare, generate, write, audit, publish, verify, report),
            a fresh tenant per run; the first run (dbt parses the project once per process)
-           is reported apart from the warm runs. PRD: < 60 s; goal < 10 s.
+           is reported apart from the warm runs. Limit < 60 s; goal < 10 s.
   kpi      the KPI snapshot of one month (and of 12) through flows.kpis.monthly_kpis on a tenant
-           of 1,000,000 records over 24 months, beside noise tenants. PRD: < 5 s; goal < 0.1 s.
+           of 1,000,000 records over 24 months, beside noise tenants. Limit < 5 s; goal < 0.1 s.
            --baseline REF also builds the dbt views of git REF in a schema of their own and
            times REF's read on the same data, interleaved, and checks both give the same KPIs.
-  publish  PostgreSQL only: staging.stage + move_staged (in a transaction) against a raw COPY
+  publish  PostgreSQL only: write_drafts + publish_drafts (in a transaction) against a raw COPY
            of the same rows into empty copies of the tables, side by side. Goal: within 2x.
   million  PostgreSQL only: one plan of ~1,000,000 records through apply_plan, in a child
            process for its peak memory (ru_maxrss), with the time of every step from the job log.
 
-    /work/venv/bin/python benchmarks/bench_engine.py [--backend duckdb|postgres|both]
-        [--part prd kpi publish million] [--quick] [--baseline HEAD] [--no-record]
+    .venv/bin/python -m benchmarks.bench_engine [--backend duckdb|postgres|both]
+        [--part typical kpi publish million] [--quick] [--baseline HEAD] [--no-record]
 
 Results: benchmarks/results/engine.json (merged per part and backend) and the
-"## Engine (issue 5)" section of benchmarks/RESULTS.md, rewritten from that file.
+"## Engine" section of benchmarks/RESULTS.md, rewritten from that file.
 """
 
 from __future__ import annotations
@@ -39,9 +39,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine_fixtures import ROOT, Databases, add_tenant, databases, install_baseline, load_synthetic, settle
-
-from flows.engine import drafts as staging
+from benchmarks.engine_fixtures import ROOT, Databases, add_tenant, databases, install_baseline, load_synthetic, settle
+from flows.engine import drafts
 from flows.engine.context import load_context
 from flows.engine.jobs import PatchJob
 from flows.engine.run import apply_plan
@@ -54,7 +53,7 @@ from generators.metrics import METRICS
 
 RESULTS_JSON = ROOT / "benchmarks" / "results" / "engine.json"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
-SECTION = "## Engine (issue 5)"
+SECTION = "## Engine"
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)  # every job's as-of: months of 2025 are all in the past
 NS = uuid.UUID("5a3f1c2e-9b7d-4e61-8f0a-2c4b6d8e0f13")
 
@@ -64,7 +63,7 @@ def median(values: list[float]) -> float:
 
 
 def month_metrics(records: int) -> dict[str, int]:
-    """One month's DELTAS adding `records` records, in the PRD appendix's proportions."""
+    """One month's DELTAS adding `records` records, in the example plan's proportions (plans/examples)."""
     share = {"leadsCreated": 0.30, "contactsCreated": 0.24, "companiesCreated": 0.06, "dealsCreated": 0.10}
     metrics = {name: max(1, round(records * part)) for name, part in share.items()}
     metrics["activitiesCount"] = max(0, records - sum(metrics.values()))
@@ -111,19 +110,19 @@ def timed_apply(store: Store, plan: PatchPlan) -> tuple[PatchJob, float, dict[st
     return job, seconds, step_seconds(job, started, datetime.now(UTC))
 
 
-# --- prd -------------------------------------------------------------------------------------------
+# --- typical ---------------------------------------------------------------------------------------
 
 
-def bench_prd(dbs: Databases, warm_runs: int, per_month: int) -> dict[str, Any]:
+def bench_typical(dbs: Databases, warm_runs: int, per_month: int) -> dict[str, Any]:
     months = ["2025-01", "2025-02", "2025-03"]
     runs: list[dict[str, Any]] = []
-    with open_store(dbs.new("bench_prd")) as store:  # schema + dbt views once, outside the timings
+    with open_store(dbs.new("bench_typical")) as store:  # schema + dbt views once, outside the timings
         for n in range(warm_runs + 1):
-            slug = f"prd-{n}"
+            slug = f"typical-{n}"
             add_tenant(store, slug, created_at=datetime(2024, 1, 1, tzinfo=UTC))
-            job, seconds, steps = timed_apply(store, make_plan(slug, months, per_month, seed=f"prd-{n}"))
+            job, seconds, steps = timed_apply(store, make_plan(slug, months, per_month, seed=f"typical-{n}"))
             runs.append({"s": round(seconds, 3), "steps": steps, "records": job.metrics_json["recordsCreated"]})
-            print(f"  prd run {n}: {seconds:.2f} s, {runs[-1]['records']} records", flush=True)
+            print(f"  typical run {n}: {seconds:.2f} s, {runs[-1]['records']} records", flush=True)
     warm = runs[1:] or runs
     return {
         "records_per_run": runs[0]["records"],
@@ -156,7 +155,8 @@ def baseline_kpis(store: Store, schema: str, tenant: Tenant, first: str, last: s
     for row in rows:
         if row["month"] in result:
             result[row["month"]] = {
-                m.name: Decimal(row[m.column] or 0).quantize(Decimal("0.01")) if m.kind == "money"
+                m.name: Decimal(row[m.column] or 0).quantize(Decimal("0.01"))
+                if m.kind == "money"
                 else int(row[m.column] or 0)
                 for m in METRICS
             }
@@ -197,9 +197,14 @@ def bench_kpi(
             clock = time.perf_counter()
             latest_month_with_data(store, tenant)
             latest.append(time.perf_counter() - clock)
-        counted = sum(int(v["leadsCreated"]) + int(v["contactsCreated"]) + int(v["companiesCreated"])
-                      + int(v["dealsCreated"]) + int(v["activitiesCount"])
-                      for v in monthly_kpis(store, tenant, KPI_FIRST, KPI_LAST).values())
+        counted = sum(
+            int(v["leadsCreated"])
+            + int(v["contactsCreated"])
+            + int(v["companiesCreated"])
+            + int(v["dealsCreated"])
+            + int(v["activitiesCount"])
+            for v in monthly_kpis(store, tenant, KPI_FIRST, KPI_LAST).values()
+        )
     result: dict[str, Any] = {
         "tenant_records": records,
         "live_records_counted": counted,
@@ -235,17 +240,17 @@ def _raw_copy(store: Store, frames: EntityFrames) -> float:
 
 
 def _stage_and_publish(store: Store, frames: EntityFrames, job_id: str) -> tuple[float, float]:
-    """The engine's way: COPY into staged_*, then one transaction moves them into the CRM tables."""
+    """The engine's way: COPY into draft_*, then one transaction moves them into the CRM tables."""
     for entity in SCHEMAS:
         store.execute(f"TRUNCATE {entity}")  # as empty as the raw copy's tables
     clock = time.perf_counter()
-    staged = staging.stage(store, frames)
+    written = drafts.write_drafts(store, frames)
     stage_s = time.perf_counter() - clock
     clock = time.perf_counter()
     with store.transaction():
-        moved = staging.move_staged(store, job_id)
-    if moved != staged:
-        raise SystemExit(f"publish moved {moved}, staged {staged}")
+        moved = drafts.publish_drafts(store, job_id)
+    if moved != written:
+        raise SystemExit(f"publish moved {moved}, wrote {written}")
     return stage_s, time.perf_counter() - clock
 
 
@@ -316,7 +321,8 @@ def million_child(url: str, records: int) -> None:
 def bench_million(dbs: Databases, records: int) -> dict[str, Any]:
     url = dbs.new("bench_million")
     child = subprocess.run(
-        [sys.executable, __file__, "--million-child", url, "--million-records", str(records)],
+        [sys.executable, "-m", "benchmarks.bench_engine", "--million-child", url, "--million-records", str(records)],
+        cwd=ROOT,
         capture_output=True,
         text=True,
     )
@@ -359,17 +365,17 @@ def render(report: dict[str, Any]) -> str:
         "",
     ]
     parts = report["parts"]
-    if "prd" in parts:
+    if "typical" in parts:
         lines += [
-            "### PRD workload: 3 months × 500 records a month, ADDITIVE, through `apply_plan`",
+            "### A typical patch: 3 months × 500 records a month, ADDITIVE, through `apply_plan`",
             "",
-            "PRD < 60 s; goal < 10 s including the dbt audit and verification. A fresh tenant per run; "
+            "Limit < 60 s; goal < 10 s including the dbt audit and verification. A fresh tenant per run; "
             "the first run of a process also parses the dbt project (cached after).",
             "",
             "| backend | records | first run (with dbt parse) | warm median | warm runs | warm steps, median s |",
             "|---|---|---|---|---|---|",
         ]
-        for backend, r in parts["prd"].items():
+        for backend, r in parts["typical"].items():
             lines.append(
                 f"| {backend} | {r['records_per_run']:,} | {r['first_run_s']:.2f} s | **{r['warm_median_s']:.2f} s** | "
                 f"{', '.join(f'{v:.2f}' for v in r['warm_runs_s'])} | {_steps(r['warm_steps_median_s'])} |"
@@ -382,7 +388,7 @@ def render(report: dict[str, Any]) -> str:
             "",
             f"`flows.kpis.monthly_kpis` over 24 months of data, beside {first['noise_tenants']} noise tenants "
             f"({first['noise_records']:,} records); median of {first['repeat']} interleaved reads. "
-            "PRD < 5 s a month; goal < 0.1 s.",
+            "Limit < 5 s a month; goal < 0.1 s.",
             "",
         ]
         has_base = any("baseline_ref" in r for r in parts["kpi"].values())
@@ -405,8 +411,11 @@ def render(report: dict[str, Any]) -> str:
                 )
             lines.append(row)
         if has_base:
-            lines += ["", f"Baseline: the dbt views of `{first.get('baseline_ref')}`, built beside the current ones "
-                      "on the same data (`--baseline`), read as that commit read them; ratio = current / baseline."]
+            lines += [
+                "",
+                f"Baseline: the dbt views of `{first.get('baseline_ref')}`, built beside the current ones "
+                "on the same data (`--baseline`), read as that commit read them; ratio = current / baseline.",
+            ]
         lines += [
             "",
             "The read groups `kpi_events` on `month_start` (the first day of the tenant-local month) and labels "
@@ -422,7 +431,7 @@ def render(report: dict[str, Any]) -> str:
         lines += [
             "### Load + publish on PostgreSQL against a raw COPY",
             "",
-            "`staging.stage` (COPY into staged_*) + `staging.move_staged` in one transaction, against one "
+            "`drafts.write_drafts` (COPY into draft_*) + `drafts.publish_drafts` in one transaction, against one "
             "COPY of the same rows into empty copies of the CRM tables (same keys and indexes). Goal: within 2×.",
             "",
             "| records | raw COPY | stage | publish (move) | stage + publish | ratio |",
@@ -453,8 +462,8 @@ RESULTS_HEADER = """# Benchmark results
 Run every benchmark with one command (each starts its own throwaway PostgreSQL):
 
 ```bash
-/work/venv/bin/python benchmarks/run.py           # full sizes, records results here
-/work/venv/bin/python benchmarks/run.py --quick   # small sizes, a smoke test; records nothing
+.venv/bin/python -m benchmarks.run           # full sizes, records results here
+.venv/bin/python -m benchmarks.run --quick   # small sizes, a smoke test; records nothing
 ```
 
 See `benchmarks/README.md`. Each benchmark owns one section below and rewrites only that one.
@@ -480,7 +489,7 @@ def record(results: dict[str, dict[str, Any]]) -> None:
     for part, by_backend in results.items():
         parts[part] = parts.get(part, {}) | by_backend
     report = {
-        "benchmark": "ADDITIVE patch engine (issue 5)",
+        "benchmark": "ADDITIVE patch engine",
         "recorded_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "parts": parts,
@@ -496,11 +505,15 @@ def record(results: dict[str, dict[str, Any]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--backend", choices=["duckdb", "postgres", "both"], default="both")
-    parser.add_argument("--part", nargs="+", choices=["prd", "kpi", "publish", "million"],
-                        default=["prd", "kpi", "publish", "million"])
+    parser.add_argument(
+        "--part",
+        nargs="+",
+        choices=["typical", "kpi", "publish", "million"],
+        default=["typical", "kpi", "publish", "million"],
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes and one warm run; records nothing")
-    parser.add_argument("--warm-runs", type=int, default=3, help="prd: warm runs after the first")
-    parser.add_argument("--prd-records", type=int, default=500, help="prd: records a month")
+    parser.add_argument("--warm-runs", type=int, default=3, help="typical: warm runs after the first")
+    parser.add_argument("--typical-records", type=int, default=500, help="typical: records a month")
     parser.add_argument("--kpi-records", type=int, default=1_000_000)
     parser.add_argument("--noise-records", type=int, default=1_000_000, help="kpi: records of the noise tenants")
     parser.add_argument("--noise-tenants", type=int, default=2)
@@ -526,9 +539,9 @@ def main() -> None:
     results: dict[str, dict[str, Any]] = {}
     for backend in backends:
         with databases(backend, args.postgres_url) as dbs:
-            if "prd" in args.part:
-                print(f"{backend}: prd workload", flush=True)
-                results.setdefault("prd", {})[backend] = bench_prd(dbs, args.warm_runs, args.prd_records)
+            if "typical" in args.part:
+                print(f"{backend}: typical patch", flush=True)
+                results.setdefault("typical", {})[backend] = bench_typical(dbs, args.warm_runs, args.typical_records)
             if "kpi" in args.part:
                 print(f"{backend}: kpi snapshot", flush=True)
                 results.setdefault("kpi", {})[backend] = bench_kpi(

@@ -1,6 +1,6 @@
 """Orchestration overhead: one plan through the apply_patch flow and through the engine directly, side by side.
 
-Usage: python benchmarks/bench_flow.py [--runs N] [--append benchmarks/RESULTS.md] [--quick]
+Usage: .venv/bin/python -m benchmarks.bench_flow [--runs N] [--append benchmarks/RESULTS.md] [--quick]
 
 Medians are written to benchmarks/results/flow.json (not with --quick, a smoke test).
 
@@ -8,7 +8,7 @@ Measures, each on a fresh copy of one DuckDB file (a demo tenant, no data):
   - the temporary Prefect server's start, on its own (what a call without PREFECT_API_URL would pay);
   - apply_plan(...) in-process vs apply_patch(...) as a flow run on that server (interleaved, medians);
   - `demogen apply --json` as a command, engine (default) vs flow (DEMOGEN_PREFECT=1): imports included;
-  - if prefect-dbt is importable: the audit's dbt tests through flows.dbt.invoke vs prefect-dbt's runner.
+  - if prefect-dbt is importable: the audit's dbt tests through dbt_runner.invoke vs prefect-dbt's runner.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "flow.json"
-PLAN = "plans/examples/prd-appendix.yaml"  # 3 months, 678 records: the PRD's appendix plan
+PLAN = "plans/examples/prd-appendix.yaml"  # 3 months, 678 records: the example plan
 SETUP = """
 import sys
 from datetime import UTC, datetime
@@ -57,8 +57,8 @@ class Copies:
         self.work = work
         self.template = work / "template.duckdb"
         self.n = 0
-        env = os.environ | {"PYTHONPATH": str(ROOT)}
-        subprocess.run([sys.executable, "-c", SETUP, f"duckdb:///{self.template}"], env=env, check=True, cwd=ROOT)
+        # `python -c` puts the working directory, the project root, on the import path.
+        subprocess.run([sys.executable, "-c", SETUP, f"duckdb:///{self.template}"], check=True, cwd=ROOT)
 
     def fresh(self) -> str:
         self.n += 1
@@ -97,7 +97,7 @@ def cli_run(url: str, api_url: str | None) -> None:
 
 
 def dbt_runs(url: str, runs: int) -> dict[str, list[float]] | None:
-    """The audit's dbt tests: our one door (flows.dbt.invoke) vs prefect-dbt's PrefectDbtRunner, in a flow."""
+    """The audit's dbt tests: our one door (dbt_runner.invoke) vs prefect-dbt's PrefectDbtRunner, in a flow."""
     try:
         from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
     except ImportError:
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     if dbt_times:
         own, theirs = median(dbt_times["own"]), median(dbt_times["prefect-dbt"])
         lines.append(
-            f"| dbt audit tests: `flows.dbt.invoke` vs prefect-dbt `PrefectDbtRunner` (in a flow) | "
+            f"| dbt audit tests: `dbt_runner.invoke` vs prefect-dbt `PrefectDbtRunner` (in a flow) | "
             f"{own:.2f} vs {theirs:.2f} | {theirs - own:+.2f} s |"
         )
     text = "\n".join(lines) + "\n"

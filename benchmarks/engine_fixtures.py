@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,15 +13,13 @@ from pathlib import Path
 
 import polars as pl
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # tests.helpers and tests.pg_cluster
+from flows.store import Store, connect
+from flows.store.tenants import Tenant
+from generators.calendar import add_months, month_start
+from generators.frames import conform
+from tests.helpers import insert_tenant, new_id, stage_id
 
-from flows.store import Store, connect  # noqa: E402
-from flows.store.tenants import Tenant  # noqa: E402
-from generators.calendar import add_months, month_start  # noqa: E402
-from generators.frames import conform  # noqa: E402
-from tests.helpers import insert_tenant, new_id, stage_id  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # Share of a tenant's records per entity (a CRM's usual mix: people and their activities dominate).
 SHARES = {"companies": 0.05, "contacts": 0.40, "deals": 0.15, "activities": 0.40}

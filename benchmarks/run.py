@@ -1,8 +1,8 @@
-"""Run every benchmarks/bench_*.py in turn: one command for all benchmarks.
+"""Run every benchmarks/bench_*.py in turn: one command for all benchmarks, from the project root.
 
-    /work/venv/bin/python benchmarks/run.py            # full sizes; each records its results
-    /work/venv/bin/python benchmarks/run.py --quick    # small sizes, a smoke test; records nothing
-    /work/venv/bin/python benchmarks/run.py --only engine preview
+    .venv/bin/python -m benchmarks.run            # full sizes; each records its results
+    .venv/bin/python -m benchmarks.run --quick    # small sizes, a smoke test; records nothing
+    .venv/bin/python -m benchmarks.run --only engine preview
 
 --quick is passed to every benchmark that declares it; one that does not is skipped in a
 quick run (its full run is the only one it has). Exit status: 1 if any benchmark failed.
@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 
 
 def benchmarks() -> list[Path]:
@@ -48,10 +49,11 @@ def main() -> int:
         if args.quick and not supports_quick(path):
             outcomes.append((name_of(path), "skipped (no --quick)", 0.0))
             continue
-        command = [sys.executable, str(path), *(["--quick"] if args.quick else [])]
+        # As a module from the project root, so `benchmarks`, `flows` and `tests` import as packages.
+        command = [sys.executable, "-m", f"benchmarks.{path.stem}", *(["--quick"] if args.quick else [])]
         print(f"\n=== {path.name}: {' '.join(command[1:])}", flush=True)
         started = time.perf_counter()
-        code = subprocess.run(command, cwd=HERE.parent).returncode
+        code = subprocess.run(command, cwd=ROOT).returncode
         outcomes.append((name_of(path), "ok" if code == 0 else f"FAILED (exit {code})", time.perf_counter() - started))
     print("\n=== summary")
     for name, status, seconds in outcomes:
