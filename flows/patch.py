@@ -95,7 +95,7 @@ def run_plan(
     """Apply a plan inside a flow run: engine steps as tasks, progress and reports as artifacts."""
     started = time.perf_counter()
     observer = _OBSERVER.get()
-    with open_store(database_url) as store:
+    with tasks.logs_to_prefect(), open_store(database_url) as store:
         tenant = resolve_tenant(store, plan.tenant)
         progress = artifacts.ProgressArtifact(tenant)
 

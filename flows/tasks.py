@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -23,18 +25,26 @@ from generators import EntityFrames
 PROJECT_LOGGERS = ("flows", "generators")
 
 
-def share_logs_with_prefect() -> None:
-    """Give the project's stdlib loggers Prefect's handlers, as its `extra_loggers` setting would."""
+@contextmanager
+def logs_to_prefect() -> Iterator[None]:
+    """Within a flow run, the project's loggers also reach Prefect (its task runs show them).
+
+    Prefect's own `extra_loggers` setting would attach them for the whole process, and
+    outside a run Prefect's API handler warns about every record; this lasts one run.
+    """
     handlers = logging.getLogger("prefect.extra").handlers
-    for name in PROJECT_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(logging.INFO)
-        for handler in handlers:
-            if handler not in logger.handlers:
-                logger.addHandler(handler)
+    loggers = [logging.getLogger(name) for name in PROJECT_LOGGERS]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
+        logger.handlers.extend(h for h in handlers if h not in logger.handlers)
+    try:
+        yield
+    finally:
+        for logger, level, previous in saved:
+            logger.setLevel(level)
+            logger.handlers[:] = previous
 
-
-share_logs_with_prefect()
 
 # Tasks run in the flow's own thread (called, not submitted): the store's connection and the
 # tenant lock stay with it. Nothing is cached: every step reads or writes the database.

@@ -11,13 +11,13 @@ from flows import artifacts
 from flows.engine.steps import prepare
 from flows.plan.model import PatchPlan
 from flows.store import open_store
-from flows.tasks import read_plan
+from flows.tasks import logs_to_prefect, read_plan
 
 
 @task(cache_policy=NO_CACHE)
 def preview_plan(plan: PatchPlan, database_url: str | None, source: str) -> dict[str, Any]:
     """Snapshot the KPIs, compute deltas, check V-1..V-5 and feasibility, preview the records: no writes."""
-    with open_store(database_url) as store:
+    with logs_to_prefect(), open_store(database_url) as store:
         prepared = prepare(store, plan)
     result = prepared.validation.as_dict()
     artifacts.publish_preview(result, prepared.tenant, source)

@@ -15,6 +15,14 @@ from flows.store.migrate import ensure_initialised
 from tests.pg_cluster import Cluster, ClusterUnavailable, start_cluster
 
 BACKENDS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+_PREFECT_TESTS = Path(__file__).resolve().parent / "prefect"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/prefect/ runs flows on a Prefect server: mark it `prefect`."""
+    for item in items:
+        if item.path.is_relative_to(_PREFECT_TESTS):
+            item.add_marker(pytest.mark.prefect)
 _counter = itertools.count()
 
 

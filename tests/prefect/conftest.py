@@ -87,3 +87,28 @@ def task_names(flow_run_id: UUID) -> list[str]:
 
 def project_file(path: str) -> Path:
     return Path(__file__).resolve().parents[2] / path
+
+
+def task_runs(flow_run_id: UUID) -> dict[str, Any]:
+    """The task runs of a flow run by task name (each task runs once per flow run here)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    return {run.name.rsplit("-", 1)[0]: run for run in runs}
+
+
+def task_logs(flow_run_id: UUID) -> dict[UUID | None, list[str]]:
+    """The log messages Prefect stored for a flow run, grouped by the task run that logged them."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler.flush()  # logs travel to the API in batches
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+    grouped: dict[UUID | None, list[str]] = {}
+    for entry in logs:
+        grouped.setdefault(entry.task_run_id, []).append(entry.message)
+    return grouped

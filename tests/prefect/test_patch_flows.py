@@ -16,7 +16,7 @@ from flows.store.tenants import resolve_tenant
 from flows.validate import validate_patch
 from generators.errors import UsageError
 from tests.helpers import table_digest
-from tests.prefect.conftest import SLUG, artifacts_of, task_names
+from tests.prefect.conftest import SLUG, artifacts_of, task_logs, task_names, task_runs
 
 # The flows' behaviour on PostgreSQL is the engine's (tests/engine); here DuckDB keeps the suite quick.
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.parametrize("backend", ["duckdb"])]
@@ -108,6 +108,31 @@ def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: s
     summary_rows = found[f"kpi-summary-{SLUG}"]
     assert [r["Month"] for r in summary_rows] == ["2025-01", "2025-02", "2025-03"]
     assert summary_rows[1]["Won value"] == "32,000"
+
+
+def test_each_step_task_receives_what_the_step_before_returned_and_logs_its_figures(acme: str) -> None:
+    state, run_id = run(apply_patch, plan_path="plans/examples/prd-appendix.yaml", database_url=acme)
+    assert state.is_completed(), state.message
+
+    runs = task_runs(run_id)
+
+    # the graph shows the data flowing: each task's inputs name the task runs whose results it got
+    def upstream(task: str, parameter: str) -> set[str]:
+        ids = {getattr(i, "id", None) for i in runs[task].task_inputs[parameter]}
+        return {name for name, r in runs.items() if r.id in ids}
+
+    assert upstream("generate", "prepared") == {"prepare"}
+    assert upstream("write", "frames") == {"generate"}
+    assert upstream("publish", "written") == {"write"}
+    assert upstream("report", "published") == {"publish"}
+    assert upstream("report", "verified") == {"verify"}
+
+    logs = task_logs(run_id)
+    generated = [m for m in logs.get(runs["generate"].id, []) if m.startswith("generate: generated 678 records in ")]
+    assert len(generated) == 1, logs.get(runs["generate"].id)
+    assert generated[0].endswith(" s: companies 36, contacts 324, deals 30, activities 288")
+    wrote = [m for m in logs.get(runs["write"].id, []) if m.startswith("write: wrote 678 draft rows in ")]
+    assert len(wrote) == 1, logs.get(runs["write"].id)
 
 
 def test_pasted_csv_text_is_a_plan(acme: str) -> None:
