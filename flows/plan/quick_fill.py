@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flows.plan.feasibility import nearest_feasible
 from flows.plan.model import PatchPlan
+from flows.plan.numbers import CENT
 from generators.calendar import add_months, parse_month
 from generators.errors import UsageError
 from generators.metrics import METRICS
 
 MAX_MONTHS = 120
-CENT = Decimal("0.01")
 
 
 def parse_pct(text: str | float | Decimal) -> Decimal:
@@ -28,9 +29,8 @@ def parse_pct(text: str | float | Decimal) -> Decimal:
 def grow_targets(base: Mapping[str, int | Decimal], pct: Decimal, months: int) -> list[dict[str, int | Decimal]]:
     """Targets for `months` consecutive months: month k (1-based) = base x (1 + pct/100)^k.
 
-    Counts round half up to whole records, money to cents; each month stays feasible
-    (closedWonCount <= dealsCreated, pipelineAddedValue >= closedWonValue, won money
-    only with won deals, open money only with an open deal).
+    Counts round half up to whole records, money to cents; each month is then made
+    feasible (see nearest_feasible).
     """
     factor = 1 + Decimal(pct) / 100
     result = []
@@ -43,22 +43,8 @@ def grow_targets(base: Mapping[str, int | Decimal], pct: Decimal, months: int) -
                 month[metric.name] = int(value.to_integral_value(rounding=ROUND_HALF_UP))
             else:
                 month[metric.name] = value.quantize(CENT, rounding=ROUND_HALF_UP)
-        result.append(_feasible(month))
+        result.append(nearest_feasible(month))
     return result
-
-
-def _feasible(month: dict[str, int | Decimal]) -> dict[str, int | Decimal]:
-    won_value = Decimal(month["closedWonValue"])
-    if won_value > 0 and month["closedWonCount"] == 0:
-        month["closedWonCount"] = 1  # shrinking rounded the last won deal away
-    if month["closedWonCount"] and won_value == 0:
-        month["closedWonCount"] = 0  # the base's won deals carried no value: keep none
-    month["dealsCreated"] = max(int(month["dealsCreated"]), int(month["closedWonCount"]))
-    pipeline = max(Decimal(month["pipelineAddedValue"]), won_value)
-    month["pipelineAddedValue"] = pipeline
-    if pipeline > won_value and month["dealsCreated"] == month["closedWonCount"]:
-        month["dealsCreated"] = int(month["dealsCreated"]) + 1  # an open deal to carry the rest
-    return month
 
 
 def grow_plan(
