@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from generators.activities import build_activities
-from generators.calendar import MONTH_FORMAT, is_month, month_bounds
 from generators.allocation import AllocationError, MonthAllocation, allocate_month
+from generators.calendar import MONTH_FORMAT, is_month, month_bounds
 from generators.clock import CLOSE_HOUR, OPEN_HOUR, build_window
 from generators.companies import build_companies
 from generators.contacts import build_contacts
