@@ -15,7 +15,7 @@ import flows.cli.main as cli_module
 from flows.cli.main import MONTH, database_option, json_option, print_json
 from flows.plan.model import PatchPlan
 from flows.plan.preview import Preview, Records
-from flows.plan.readers import PlanFormatError, plan_to_json, plan_to_yaml, read_plan
+from flows.plan.readers import PlanFormatError, plan_to_json, plan_to_yaml, read_plan_file
 from flows.plan.rules import Issue, fmt_number
 from flows.plan.schema import SCHEMA_PATH
 from generators.errors import DemogenError
@@ -64,7 +64,7 @@ def validate(
     Exit 0 when valid, 1 when invalid.
     """
     try:
-        patch_plan = read_plan(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
+        patch_plan = read_plan_file(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
     except PlanFormatError as exc:
         if as_json:
             issue = Issue("P-0", str(exc))
@@ -106,7 +106,7 @@ def from_csv(
 
     --json writes the plan as JSON instead of YAML.
     """
-    patch_plan = read_plan(source, "csv", tenant=tenant, mode=mode, plan_type=plan_type)
+    patch_plan = read_plan_file(source, "csv", tenant=tenant, mode=mode, plan_type=plan_type)
     _write_valid(_check(database, patch_plan), output, as_json)
 
 
