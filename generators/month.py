@@ -146,7 +146,7 @@ def generate_month(
 
     counts = {
         "companies": alloc.companies,
-        "contacts": alloc.leads + alloc.contacts,
+        "contacts": alloc.leads + alloc.non_lead_contacts,
         "deals": alloc.deals,
         "activities": alloc.activities,
     }
