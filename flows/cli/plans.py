@@ -134,22 +134,16 @@ def grow(
     --json writes the plan as JSON instead of YAML.
     """
     from flows.engine.steps import prepare
-    from flows.kpis.reads import latest_month_with_data, monthly_kpis
     from flows.plan.quick_fill import grow_plan, parse_pct
     from flows.store import open_store
-    from flows.store.tenants import resolve_tenant
 
     growth = parse_pct(pct)  # refuse a bad --pct before touching the database
     with open_store(database) as store:
-        found = resolve_tenant(store, tenant)
-        base_month = latest_month_with_data(store, found)
-        if base_month is None:
-            raise DemogenError(f"tenant {found.slug} has no data to grow from")
-        base = monthly_kpis(store, found, base_month, base_month)[base_month]
-        grown = grow_plan(base, tenant=tenant, first_month=first, months=months, pct=growth, seed=seed)
-        checked = prepare(store, grown)
+        grown = grow_plan(store, tenant, first_month=first, months=months, pct=growth, seed=seed)
+        checked = prepare(store, grown.plan)
     cli_module.err_console.print(
-        f"{months} months from {first}, growing {fmt_number(growth)}% a month from {base_month} of {found.slug}",
+        f"{months} months from {first}, growing {fmt_number(growth)}% a month from {grown.base_month} "
+        f"of {grown.tenant.slug}",
         highlight=False,
     )
     _write_valid(checked, output, as_json)
