@@ -69,11 +69,11 @@ class Copies:
 
 def engine_run(url: str) -> None:
     from flows.engine.run import apply_plan
-    from flows.plan.readers import read_plan
+    from flows.plan.readers import read_plan_file
     from flows.store import open_store
 
     with open_store(url) as store:
-        job = apply_plan(store, read_plan(ROOT / PLAN), source="bench")
+        job = apply_plan(store, read_plan_file(ROOT / PLAN), source="bench")
     assert job.status == "completed", job.error_message
 
 

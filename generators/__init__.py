@@ -11,7 +11,7 @@ from generators.frames import (
     EntityFrames,
     conform,
 )
-from generators.month import companies_before, generate_month, month_bounds
+from generators.month import companies_before, generate_month, generation_bounds
 from generators.plan import generate_plan, with_records
 
 __all__ = [
@@ -30,6 +30,6 @@ __all__ = [
     "conform",
     "generate_month",
     "generate_plan",
-    "month_bounds",
+    "generation_bounds",
     "with_records",
 ]

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 # Share of the non-won deals of a month left open (the rest are lost), when the
-# plan does not force it. Round-half-up so the PRD example (5 non-won) gives 3 open.
+# plan does not force it. Round-half-up, so 5 non-won deals give 3 open.
 OPEN_SHARE = Decimal("0.6")
 # Default number of activities logged per new (non-lead) contact.
 ACTIVITIES_PER_CONTACT = 2
@@ -29,7 +29,7 @@ class MonthAllocation:
     """Records to create in one month, and the money they must carry."""
 
     leads: int
-    contacts: int
+    non_lead_contacts: int  # contactsCreated: the contacts that are not leads
     companies: int
     deals_won: int
     deals_open: int
@@ -45,7 +45,7 @@ class MonthAllocation:
 
     @property
     def records(self) -> int:
-        return self.leads + self.contacts + self.companies + self.deals + self.activities
+        return self.leads + self.non_lead_contacts + self.companies + self.deals + self.activities
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self) | {"deals": self.deals, "records": self.records}
@@ -87,10 +87,10 @@ def allocate_month(
     consequence (one per CONTACTS_PER_COMPANY contacts).
     """
     leads = _count(deltas, "leadsCreated") or 0
-    contacts = _count(deltas, "contactsCreated") or 0
+    non_lead_contacts = _count(deltas, "contactsCreated") or 0
     companies = _count(deltas, "companiesCreated")
     if companies is None:
-        people = leads + contacts
+        people = leads + non_lead_contacts
         companies = math.ceil(people / CONTACTS_PER_COMPANY) if people and not companies_available else 0
 
     won = _count(deltas, "closedWonCount") or 0
@@ -144,11 +144,11 @@ def allocate_month(
 
     activities = _count(deltas, "activitiesCount")
     if activities is None:
-        activities = ACTIVITIES_PER_CONTACT * contacts
+        activities = ACTIVITIES_PER_CONTACT * non_lead_contacts
 
     return MonthAllocation(
         leads=leads,
-        contacts=contacts,
+        non_lead_contacts=non_lead_contacts,
         companies=companies,
         deals_won=won,
         deals_open=deals_open,

@@ -8,15 +8,23 @@ from zoneinfo import ZoneInfo
 
 from generators.errors import UsageError
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# A month as plans, KPIs and generated records write it (also the plan schema's pattern).
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_FORMAT = "YYYY-MM, e.g. 2025-01"
+_MONTH = re.compile(MONTH_PATTERN)
+
+
+def is_month(text: object) -> bool:
+    """Whether `text` is a month written 'YYYY-MM' (the one check every caller shares)."""
+    return isinstance(text, str) and _MONTH.match(text) is not None
 
 
 def parse_month(text: str) -> str:
     """Return the canonical 'YYYY-MM' or raise a UsageError naming the value."""
-    match = _MONTH.match(str(text).strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise UsageError(f"'{text}' is not a valid month: expected YYYY-MM, e.g. 2025-01")
-    return f"{match.group(1)}-{match.group(2)}"
+    month = str(text).strip()
+    if not is_month(month) or int(month[:4]) < 1900:
+        raise UsageError(f"'{text}' is not a valid month: expected {MONTH_FORMAT}")
+    return month
 
 
 def month_index(month: str) -> int:

@@ -67,12 +67,12 @@ def _place(scope: Scope, parents: pl.DataFrame, n: int) -> tuple[pl.Series, pl.S
 
 
 def build_contacts(scope: Scope, alloc: MonthAllocation, companies: pl.DataFrame) -> pl.DataFrame:
-    """alloc.leads leads and alloc.contacts other contacts, with ids in creation order."""
-    n = alloc.leads + alloc.contacts
+    """alloc.leads leads and alloc.non_lead_contacts other contacts, with ids in creation order."""
+    n = alloc.leads + alloc.non_lead_contacts
     parents = company_parents(scope, companies)
     if parents.is_empty() and n:
-        metric = "contactsCreated" if alloc.contacts else "leadsCreated"
-        count = alloc.contacts or alloc.leads
+        metric = "contactsCreated" if alloc.non_lead_contacts else "leadsCreated"
+        count = alloc.non_lead_contacts or alloc.leads
         raise scope.fail(
             f"{metric} ({count}) needs a company, but none exists before the month "
             "and companiesCreated is 0"

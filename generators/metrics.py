@@ -8,7 +8,7 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class Metric:
-    name: str  # camelCase, as in plans and JSON (PRD §3.4, §5.2)
+    name: str  # camelCase, as in plans and JSON
     column: str  # snake_case column of the dbt KPI model
     kind: Literal["count", "money"]
     label: str

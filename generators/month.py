@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,6 +12,7 @@ import polars as pl
 
 from generators.activities import build_activities
 from generators.allocation import AllocationError, MonthAllocation, allocate_month
+from generators.calendar import MONTH_FORMAT, is_month, month_bounds
 from generators.clock import CLOSE_HOUR, OPEN_HOUR, build_window
 from generators.companies import build_companies
 from generators.contacts import build_contacts
@@ -21,36 +21,28 @@ from generators.deals import build_deals, promote_contacts
 from generators.errors import GenerationError
 from generators.frames import TS, EntityFrames, conform
 from generators.ids import IdMinter
+from generators.metrics import METRIC_NAMES
 from generators.pools import locale_pools
 from generators.rng import Rng
 from generators.scope import Scope, utc_datetime
 
 Delta = int | float | Decimal | None
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-# Metric order for naming the target that cannot be met.
-_METRICS = (
-    "leadsCreated", "contactsCreated", "companiesCreated", "dealsCreated", "closedWonCount",
-    "closedWonValue", "pipelineAddedValue", "activitiesCount",
-)
 _DAY_JITTER = 0.3  # each day's weight varies by up to +-15% so months do not look stamped out
 
 
-def month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
-    """[start, end) of a 'YYYY-MM' month in the tenant's timezone, as aware datetimes."""
-    if not _MONTH.match(month):
-        raise GenerationError(f"'{month}' is not a month: expected YYYY-MM, e.g. 2025-01")
+def generation_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
+    """[start, end) of the month to generate, or a GenerationError for a bad month or timezone."""
+    if not is_month(month):
+        raise GenerationError(f"'{month}' is not a month: expected {MONTH_FORMAT}")
     try:
-        zone = ZoneInfo(timezone)
+        return month_bounds(month, timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise GenerationError(f"{month}: tenant timezone '{timezone}' is unknown") from exc
-    year, number = int(month[:4]), int(month[5:])
-    following = (year + number // 12, number % 12 + 1)
-    return datetime(year, number, 1, tzinfo=zone), datetime(*following, 1, tzinfo=zone)
 
 
 def companies_before(ctx: TenantContext, month: str) -> int:
     """The tenant's companies created before the month starts (allocate_month's input)."""
-    start, _ = month_bounds(month, ctx.timezone)
+    start, _ = generation_bounds(month, ctx.timezone)
     frame = ctx.companies
     if frame.is_empty():
         return 0
@@ -67,7 +59,7 @@ def _aware(name: str, value: datetime) -> None:
 
 
 def _first_target(deltas: Mapping[str, Delta]) -> str:
-    for name in _METRICS:
+    for name in METRIC_NAMES:  # registry order names the first target that cannot be met
         value = deltas.get(name)
         if value:
             return f"{name} ({value})"
@@ -109,7 +101,7 @@ def generate_month(
     ordinal_start: dict[str, int] | None = None,
     companies_available: int | None = None,
 ) -> EntityFrames:
-    """Records that add exactly `deltas` to `month`'s KPIs (DESIGN decision 2).
+    """Records that add exactly `deltas` to `month`'s KPIs: additive, never touching existing records.
 
     Ids are uuid5(job_id, "<entity>:<ordinal>") with ordinals from ordinal_start (default 0).
     `companies_available` is allocate_month's input; by default the tenant's companies
@@ -118,7 +110,7 @@ def generate_month(
     """
     _aware("as_of", as_of)
     _aware("tenant created_at", ctx.created_at)
-    start, end = month_bounds(month, ctx.timezone)
+    start, end = generation_bounds(month, ctx.timezone)
     try:
         alloc = allocate_month(
             deltas,
@@ -154,7 +146,7 @@ def generate_month(
 
     counts = {
         "companies": alloc.companies,
-        "contacts": alloc.leads + alloc.contacts,
+        "contacts": alloc.leads + alloc.non_lead_contacts,
         "deals": alloc.deals,
         "activities": alloc.activities,
     }

@@ -155,11 +155,11 @@ def apply(
     """
     from flows.engine.run import apply_plan
     from flows.engine.steps import PlanInvalid
-    from flows.plan.readers import read_plan
+    from flows.plan.readers import read_plan_file
     from flows.store import open_store
 
     _check_uuid(job_id)
-    plan = read_plan(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
+    plan = read_plan_file(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
     source = f"cli: {plan_file}"
     try:
         if os.environ.get("DEMOGEN_PREFECT", "").lower() in {"1", "true", "yes"}:
@@ -362,7 +362,7 @@ def demo(database: str | None, as_json: bool) -> None:
     """The main job: create 'Acme Corp Demo' (2024) if absent, apply the PRD appendix plan, compare."""
     from flows.engine.demo_tenants import create_demo_tenant
     from flows.engine.run import apply_plan
-    from flows.plan.readers import read_plan
+    from flows.plan.readers import read_plan_file
     from flows.store import open_store
     from flows.store.tenants import find_tenant
 
@@ -385,7 +385,7 @@ def demo(database: str | None, as_json: bool) -> None:
                 )
             if created.patch_job.status != "completed":
                 raise DemogenError(f"generating {DEMO_SLUG} failed: {created.patch_job.error_message}")
-        plan = read_plan(str(DEMO_PLAN))
+        plan = read_plan_file(str(DEMO_PLAN))
         if not as_json:
             console.print(f"Applying {DEMO_PLAN.relative_to(DEMO_PLAN.parents[2])} (DELTAS, 2025-01 … 2025-03)")
         with _progress(not as_json) as report:

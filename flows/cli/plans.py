@@ -15,7 +15,7 @@ import flows.cli.main as cli_module
 from flows.cli.main import MONTH, database_option, json_option, print_json
 from flows.plan.model import PatchPlan
 from flows.plan.preview import Preview, Records
-from flows.plan.readers import PlanFormatError, plan_to_json, plan_to_yaml, read_plan
+from flows.plan.readers import PlanFormatError, plan_to_json, plan_to_yaml, read_plan_file
 from flows.plan.rules import Issue, fmt_number
 from flows.plan.schema import SCHEMA_PATH
 from generators.errors import DemogenError
@@ -64,7 +64,7 @@ def validate(
     Exit 0 when valid, 1 when invalid.
     """
     try:
-        patch_plan = read_plan(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
+        patch_plan = read_plan_file(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
     except PlanFormatError as exc:
         if as_json:
             issue = Issue("P-0", str(exc))
@@ -106,7 +106,7 @@ def from_csv(
 
     --json writes the plan as JSON instead of YAML.
     """
-    patch_plan = read_plan(source, "csv", tenant=tenant, mode=mode, plan_type=plan_type)
+    patch_plan = read_plan_file(source, "csv", tenant=tenant, mode=mode, plan_type=plan_type)
     _write_valid(_check(database, patch_plan), output, as_json)
 
 
@@ -134,22 +134,16 @@ def grow(
     --json writes the plan as JSON instead of YAML.
     """
     from flows.engine.steps import prepare
-    from flows.kpis.reads import latest_month_with_data, monthly_kpis
     from flows.plan.quick_fill import grow_plan, parse_pct
     from flows.store import open_store
-    from flows.store.tenants import resolve_tenant
 
     growth = parse_pct(pct)  # refuse a bad --pct before touching the database
     with open_store(database) as store:
-        found = resolve_tenant(store, tenant)
-        base_month = latest_month_with_data(store, found)
-        if base_month is None:
-            raise DemogenError(f"tenant {found.slug} has no data to grow from")
-        base = monthly_kpis(store, found, base_month, base_month)[base_month]
-        grown = grow_plan(base, tenant=tenant, first_month=first, months=months, pct=growth, seed=seed)
-        checked = prepare(store, grown)
+        grown = grow_plan(store, tenant, first_month=first, months=months, pct=growth, seed=seed)
+        checked = prepare(store, grown.plan)
     cli_module.err_console.print(
-        f"{months} months from {first}, growing {fmt_number(growth)}% a month from {base_month} of {found.slug}",
+        f"{months} months from {first}, growing {fmt_number(growth)}% a month from {grown.base_month} "
+        f"of {grown.tenant.slug}",
         highlight=False,
     )
     _write_valid(checked, output, as_json)

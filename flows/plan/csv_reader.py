@@ -1,4 +1,4 @@
-"""Reads a plan from CSV as spreadsheets export it: PRD appendix A, one row per month."""
+"""Reads a plan from CSV as spreadsheets export it: one row per month, one column per metric."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flows.plan.model import PatchPlan
-from flows.plan.readers import MAX_LISTED, PlanFormatError, plan_from_data, short
+from flows.plan.parsing import MAX_LISTED, PlanFormatError, plan_from_data, short
 from generators.errors import UsageError
 from generators.metrics import BY_NAME, METRICS
 
@@ -50,7 +50,7 @@ def read_csv_plan(
     plan_type: str = "deltas",
     name: str = "CSV plan",
 ) -> PatchPlan:
-    """A plan from CSV as PRD appendix A: a `month` column and one column per metric.
+    """A plan from CSV: a `month` column and one column per metric.
 
     Spreadsheet exports parse: BOM, CRLF, spaces, quoted cells, `;` or tab separators,
     thousands separators, currency symbols on money, empty cells = not set.
@@ -80,13 +80,13 @@ def read_csv_plan(
             problems.append(f"row {row_number}, column month: '{short(month_text)}' is not a month (YYYY-MM)")
         metrics: dict[str, Decimal] = {}
         for index, cell in enumerate(cells):
-            name = columns[index] if index < len(columns) else None
-            if name is None:
+            column = columns[index] if index < len(columns) else None
+            if column is None:
                 if cell:
                     problems.append(f"row {row_number}, column {index + 1}: '{short(cell)}' is under no named column")
-            elif name != "month" and cell:
+            elif column != "month" and cell:
                 try:
-                    metrics[name] = _number_cell(cell, money=BY_NAME[name].kind == "money")
+                    metrics[column] = _number_cell(cell, money=BY_NAME[column].kind == "money")
                 except ValueError as exc:
                     problems.append(f"row {row_number}, column {header[index]}: {exc}")
         months.append({"month": month or "", "metrics": metrics})
@@ -110,16 +110,16 @@ def _header(row_number: int, header: list[str], name: str) -> list[str | None]:
         if not cell:
             columns.append(None)
             continue
-        name = _COLUMNS.get(_norm(cell))
-        if name is None:
+        column = _COLUMNS.get(_norm(cell))
+        if column is None:
             known = ", ".join(m.name for m in METRICS)
             raise PlanFormatError(
                 f"{name}: row {row_number}, column {index + 1}: unknown column '{short(cell)}' "
                 f"(expected month and any of {known})"
             )
-        if name in columns:
+        if column in columns:
             raise PlanFormatError(f"{name}: row {row_number}, column {index + 1}: column '{short(cell)}' appears twice")
-        columns.append(name)
+        columns.append(column)
     if "month" not in columns:
         raise PlanFormatError(f"{name}: row {row_number}: no 'month' column in the header")
     return columns

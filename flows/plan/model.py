@@ -1,10 +1,9 @@
-"""The patch plan (PRD §5.2 plus `tenant`): a pydantic model that checks shape, never rules."""
+"""The patch plan: a pydantic model that checks shape, never rules."""
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -21,12 +20,11 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from generators.calendar import MONTH_PATTERN, is_month
 from generators.metrics import METRICS
 
 Mode = Literal["additive", "reconcile"]
 PlanType = Literal["targets", "deltas"]
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _to_decimal(value: Any) -> Any:
@@ -92,13 +90,13 @@ class MonthPlan(BaseModel):
 
     model_config = _FORBID
 
-    month: str = Field(description="Calendar month, YYYY-MM", json_schema_extra={"pattern": _MONTH.pattern})
+    month: str = Field(description="Calendar month, YYYY-MM", json_schema_extra={"pattern": MONTH_PATTERN})
     metrics: Metrics = Field(default_factory=Metrics)  # type: ignore[valid-type]
 
     @field_validator("month", mode="before")
     @classmethod
     def _month_format(cls, value: Any) -> Any:
-        if not isinstance(value, str) or not _MONTH.match(value.strip()):
+        if not isinstance(value, str) or not is_month(value.strip()):
             raise ValueError(f"expected a month as YYYY-MM, got {value!r}")
         return value.strip()
 
@@ -160,7 +158,7 @@ def plan_to_dict(plan: PatchPlan) -> dict[str, Any]:
 
 
 def canonical_json(plan: PatchPlan) -> str:
-    """Stable text of what the plan asks for: the input of the job id (DESIGN decision 5).
+    """Stable text of what the plan asks for: the input of the job id, so the same plan gives the same job.
 
     The tenant reference is left out (the caller adds the resolved tenant id, so a slug
     and an id give the same job); months are sorted; defaults are spelled out.

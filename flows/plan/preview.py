@@ -59,7 +59,8 @@ class Records:
 
     @classmethod
     def of(cls, allocation: MonthAllocation) -> Records:
-        return cls(**{f: getattr(allocation, f) for f in cls.__dataclass_fields__})
+        fields = {f: getattr(allocation, f) for f in cls.__dataclass_fields__ if f != "contacts"}
+        return cls(contacts=allocation.non_lead_contacts, **fields)
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -140,7 +141,7 @@ def month_preview(
     open_value = a.open_value if a.open_value is not None else typical_deal_size * a.deals_open
     changes: dict[str, tuple[Number, bool]] = {
         "leadsCreated": (a.leads, False),
-        "contactsCreated": (a.contacts, False),
+        "contactsCreated": (a.non_lead_contacts, False),
         "companiesCreated": (a.companies, False),
         "dealsCreated": (a.deals, False),
         "closedWonCount": (a.deals_won, False),

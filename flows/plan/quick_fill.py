@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flows.kpis.reads import latest_month_with_data, monthly_kpis
+from flows.plan.feasibility import nearest_feasible
 from flows.plan.model import PatchPlan
-from generators.calendar import add_months, parse_month
-from generators.errors import UsageError
+from flows.plan.numbers import CENT
+from flows.store import Store
+from flows.store.tenants import Tenant, resolve_tenant
+from generators.calendar import add_months, month_index, month_of, parse_month
+from generators.errors import DemogenError, UsageError
 from generators.metrics import METRICS
 
 MAX_MONTHS = 120
-CENT = Decimal("0.01")
 
 
 def parse_pct(text: str | float | Decimal) -> Decimal:
@@ -28,9 +34,8 @@ def parse_pct(text: str | float | Decimal) -> Decimal:
 def grow_targets(base: Mapping[str, int | Decimal], pct: Decimal, months: int) -> list[dict[str, int | Decimal]]:
     """Targets for `months` consecutive months: month k (1-based) = base x (1 + pct/100)^k.
 
-    Counts round half up to whole records, money to cents; each month stays feasible
-    (closedWonCount <= dealsCreated, pipelineAddedValue >= closedWonValue, won money
-    only with won deals, open money only with an open deal).
+    Counts round half up to whole records, money to cents; each month is then made
+    feasible (see nearest_feasible).
     """
     factor = 1 + Decimal(pct) / 100
     result = []
@@ -43,25 +48,16 @@ def grow_targets(base: Mapping[str, int | Decimal], pct: Decimal, months: int) -
                 month[metric.name] = int(value.to_integral_value(rounding=ROUND_HALF_UP))
             else:
                 month[metric.name] = value.quantize(CENT, rounding=ROUND_HALF_UP)
-        result.append(_feasible(month))
+        result.append(nearest_feasible(month))
     return result
 
 
-def _feasible(month: dict[str, int | Decimal]) -> dict[str, int | Decimal]:
-    won_value = Decimal(month["closedWonValue"])
-    if won_value > 0 and month["closedWonCount"] == 0:
-        month["closedWonCount"] = 1  # shrinking rounded the last won deal away
-    if month["closedWonCount"] and won_value == 0:
-        month["closedWonCount"] = 0  # the base's won deals carried no value: keep none
-    month["dealsCreated"] = max(int(month["dealsCreated"]), int(month["closedWonCount"]))
-    pipeline = max(Decimal(month["pipelineAddedValue"]), won_value)
-    month["pipelineAddedValue"] = pipeline
-    if pipeline > won_value and month["dealsCreated"] == month["closedWonCount"]:
-        month["dealsCreated"] = int(month["dealsCreated"]) + 1  # an open deal to carry the rest
-    return month
+def _check_months(months: int) -> None:
+    if not 1 <= months <= MAX_MONTHS:
+        raise UsageError(f"--months {months} is out of range: expected 1 to {MAX_MONTHS}")
 
 
-def grow_plan(
+def grow_from(
     base: Mapping[str, int | Decimal],
     *,
     tenant: str,
@@ -70,14 +66,12 @@ def grow_plan(
     pct: Decimal | float | str,
     seed: str | None = None,
 ) -> PatchPlan:
-    """The "Quick Fill: +P% growth" plan: TARGETS for `months` months from `first_month`.
+    """TARGETS for `months` months from `first_month`, growing from the KPIs `base` of a base month.
 
-    `base` holds the KPIs of the base month (the tenant's latest month with data);
-    the first planned month grows once from it, each next month once more.
+    The first planned month grows once from the base, each next month once more.
     """
     first_month = parse_month(first_month)
-    if not 1 <= months <= MAX_MONTHS:
-        raise UsageError(f"--months {months} is out of range: expected 1 to {MAX_MONTHS}")
+    _check_months(months)
     targets = grow_targets(base, parse_pct(pct), months)
     return PatchPlan.model_validate(
         {
@@ -88,3 +82,66 @@ def grow_plan(
             "months": [{"month": add_months(first_month, i), "metrics": values} for i, values in enumerate(targets)],
         }
     )
+
+
+@dataclass(frozen=True)
+class GrownPlan:
+    """A Quick Fill plan, with the tenant and the base month it grew from."""
+
+    plan: PatchPlan
+    tenant: Tenant
+    base_month: str
+
+
+def grow_plan(
+    store: Store,
+    tenant: str,
+    *,
+    first_month: str,
+    months: int,
+    pct: Decimal | float | str,
+    seed: str | None = None,
+    base_month: str | None = None,
+    as_of: datetime | None = None,
+) -> GrownPlan:
+    """The "Quick Fill: +P% growth" plan for tenant (id or slug): TARGETS for `months` months from `first_month`.
+
+    It grows from `base_month`, by default the latest complete month with data; a month
+    that is not over at `as_of` (default: now) or holds no data is refused, since
+    growing from it would plan zero targets.
+    """
+    parse_month(first_month)  # refuse bad arguments before reading the store
+    _check_months(months)
+    growth = parse_pct(pct)
+    found = resolve_tenant(store, tenant)
+    current = month_of(as_of or datetime.now(UTC), found.timezone)
+    latest = _latest_complete_month_with_data(store, found, current)
+    if base_month is not None:
+        month = parse_month(base_month)
+    elif latest is not None:
+        month = latest
+    else:
+        raise DemogenError(f"tenant {found.slug} has no complete month with data to grow from")
+    suggestion = f", e.g. --base {latest}" if latest else ""
+    if month_index(month) >= month_index(current):
+        raise DemogenError(f"base month {month} is not over yet: choose a finished month with data{suggestion}")
+    base = monthly_kpis(store, found, month, month)[month]
+    if not any(base.values()):
+        raise DemogenError(f"base month {month} has no data: choose a month with data{suggestion}")
+    plan = grow_from(base, tenant=tenant, first_month=first_month, months=months, pct=growth, seed=seed)
+    return GrownPlan(plan, found, month)
+
+
+def _latest_complete_month_with_data(store: Store, tenant: Tenant, current: str) -> str | None:
+    """The latest month before `current` holding any KPI, or None."""
+    latest = latest_month_with_data(store, tenant)
+    if latest is None:
+        return None
+    if month_index(latest) < month_index(current):
+        return latest
+    first = month_of(tenant.created_at, tenant.timezone)
+    before = add_months(current, -1)
+    if month_index(first) > month_index(before):
+        return None
+    kpis = monthly_kpis(store, tenant, first, before)
+    return next((month for month in reversed(kpis) if any(kpis[month].values())), None)

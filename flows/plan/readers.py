@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import ValidationError
 
+from flows.plan.csv_reader import read_csv_plan
 from flows.plan.model import PatchPlan, plan_to_dict, to_plain_number
-from generators.errors import DemogenError, UsageError
-from generators.metrics import METRICS
+from flows.plan.parsing import PlanFormatError, plan_from_data, short
+from generators.errors import UsageError
 
 Format = Literal["yaml", "json", "csv"]
 FORMATS: tuple[Format, ...] = ("yaml", "json", "csv")
@@ -24,17 +24,10 @@ _SUFFIXES: dict[str, Format] = {
     ".csv": "csv",
     ".tsv": "csv",
 }
-MAX_LISTED = 6  # errors spelled out in one message before "(and N more)"
-
-
-class PlanFormatError(DemogenError):
-    """Input that cannot be read as a plan: the plan is invalid (exit 1)."""
-
-
 # --- entry points -------------------------------------------------------------------------
 
 
-def read_plan(
+def read_plan_file(
     source: str | Path,
     format: str | None = None,
     *,
@@ -73,8 +66,6 @@ def parse_plan(
 ) -> PatchPlan:
     """Parse plan text of the given format; any failure is a one-line DemogenError."""
     if format == "csv":
-        from flows.plan.csv_reader import read_csv_plan
-
         return read_csv_plan(text, tenant=tenant, mode=mode or "additive", plan_type=plan_type or "deltas", name=name)
     if format == "json":
         data = _load_json(text, name)
@@ -93,14 +84,6 @@ def parse_plan(
         elif str(data[key]).strip().lower() != given.strip().lower():
             raise UsageError(f"{name}: has {key} '{short(data[key])}', which conflicts with the given '{given}'")
     return plan_from_data(data, name)
-
-
-def plan_from_data(data: dict[str, Any], name: str = "plan") -> PatchPlan:
-    """Validate already-parsed data (a JSON body, a form) into a plan, or raise PlanFormatError."""
-    try:
-        return PatchPlan.model_validate(data)
-    except ValidationError as exc:
-        raise PlanFormatError(f"{name}: not a valid plan: {_describe(exc, data)}") from None
 
 
 def sniff_format(text: str) -> Format:
@@ -139,15 +122,6 @@ def _decode(raw: bytes, name: str, format: str | None) -> str:
             except UnicodeDecodeError:
                 pass
         raise PlanFormatError(f"{name}: not UTF-8 text (bad byte at offset {exc.start})") from None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def short(value: Any, limit: int = 40) -> str:
-    text = _one_line(str(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _kind(value: Any) -> str:
@@ -209,48 +183,6 @@ def _load_json(text: str, name: str) -> Any:
         raise PlanFormatError(f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except (ValueError, RecursionError) as exc:  # e.g. an integer of more than 4300 digits
         raise PlanFormatError(f"{name}: not valid JSON: {short(exc, 80)}") from None
-
-
-def _describe(exc: ValidationError, data: Any) -> str:
-    """Pydantic's errors as one line: where (month named when known) and what."""
-    parts = []
-    errors = exc.errors(include_url=False)
-    for error in errors[:MAX_LISTED]:
-        loc = list(error["loc"])
-        if error["type"] == "extra_forbidden":
-            what = f"unknown key '{short(loc.pop())}'"
-            if loc and loc[-1] == "metrics":
-                what += f" (metrics are {', '.join(m.name for m in METRICS)})"
-        elif error["type"] == "missing":
-            what = f"missing key '{loc.pop()}'"
-        else:
-            what = _one_line(error["msg"]).removeprefix("Value error, ")
-        where = _where(loc, data)
-        parts.append(f"{where}: {what}" if where else what)
-    if len(errors) > MAX_LISTED:
-        parts.append(f"and {len(errors) - MAX_LISTED} more")
-    return "; ".join(parts)
-
-
-def _where(loc: list[Any], data: Any) -> str:
-    text = ""
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            text += f"[{part}]"
-            if i == 1 and loc[0] == "months":
-                month = _month_at(data, part)
-                text += f" ({month})" if month else ""
-        else:
-            text += ("." if text else "") + short(part)
-    return text
-
-
-def _month_at(data: Any, index: int) -> str | None:
-    try:
-        month = data["months"][index]["month"]
-    except (KeyError, IndexError, TypeError):
-        return None
-    return short(month, 12) if isinstance(month, str) else None
 
 
 # --- writing -------------------------------------------------------------------------------

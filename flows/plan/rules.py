@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from flows.plan.feasibility import DEAL_METRICS, deal_violations
 from flows.plan.model import PatchPlan
+from flows.plan.numbers import CENT, HUGE, Number, as_number, fmt_number
 from flows.plan.preview import MonthPreview, Preview, month_preview, total_preview
 from generators.allocation import AllocationError, MonthAllocation, allocate_month
 from generators.calendar import month_index, month_of
@@ -17,10 +19,9 @@ from generators.metrics import BY_NAME, METRICS
 if TYPE_CHECKING:
     from flows.store.tenants import Tenant
 
-Number = int | Decimal
 Deltas = dict[str, Number | None]  # metric -> records/money to add; None = no target
 
-# What each code means; messages follow the PRD's style and name the month and metric.
+# What each code means; every message names the month and metric it is about.
 CODES: dict[str, str] = {
     "P-0": "input that cannot be read as a plan (reported by the readers)",
     "V-1": "a negative delta in ADDITIVE mode",
@@ -51,16 +52,11 @@ CODES: dict[str, str] = {
 COUNT_LIMIT = 100_000
 ACTIVITIES_LIMIT = 500_000
 MONEY_LIMIT = Decimal("1000000000")
-# A value this large is refused before any arithmetic that could overflow on it.
-_HUGE = Decimal("1e15")
 # W-1: an average deal this many times above or below the typical one is odd.
 DEAL_SIZE_FACTOR = 10
 # W-2: a month already holding this many times the records a DELTAS plan adds.
 CROWDED_FACTOR = 10
 CROWDED_MIN = 100
-
-CENT = Decimal("0.01")
-_DEAL_METRICS = {"dealsCreated", "closedWonCount", "closedWonValue", "pipelineAddedValue"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +91,7 @@ class ValidationResult:
         return not self.errors
 
     def as_dict(self) -> dict[str, Any]:
-        """PRD §5.1: {valid, errors, warnings, preview}."""
+        """The validation as JSON: {valid, errors, warnings, preview}."""
         return {
             "valid": self.valid,
             "errors": [e.as_dict() for e in self.errors],
@@ -104,32 +100,10 @@ class ValidationResult:
         }
 
 
-def fmt_number(value: Number) -> str:
-    """A value as messages show it: 25000, 25000.5, -5."""
-    if isinstance(value, int):
-        return str(value)
-    if not value.is_finite():
-        return {"NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity"}.get(str(value), str(value))
-    if abs(value) >= _HUGE:
-        return str(value)
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
-
-
 def _limit(metric: str) -> Number:
     if BY_NAME[metric].kind == "money":
         return MONEY_LIMIT
     return ACTIVITIES_LIMIT if metric == "activitiesCount" else COUNT_LIMIT
-
-
-def _as_number(metric: str, value: Any) -> Number:
-    """A current KPI value as int (counts) or Decimal (money)."""
-    if value is None:
-        return Decimal(0) if BY_NAME[metric].kind == "money" else 0
-    if BY_NAME[metric].kind == "money":
-        return value if isinstance(value, Decimal) else Decimal(str(value))
-    return int(value)
 
 
 class _Collector:
@@ -204,7 +178,9 @@ def validate_plan(
         deltas[month] = month_deltas
         errors_before = len(out.errors)
         bad = {n for n, v in entry.values().items() if v is not None and month_deltas[n] is None}
-        _cross_rules(out, month, month_deltas, entry.values(), bad, targets=targets)
+        if not bad & set(DEAL_METRICS):  # rules on metrics that failed their own checks are moot
+            for v in deal_violations(month_deltas, entry.values() if targets else None):
+                out.error(v.code, v.message, month, v.metric)
         ok = ok and len(out.errors) == errors_before
         planned = {name for name, value in entry.values().items() if value is not None}
         if ok:
@@ -237,7 +213,7 @@ def _metric_delta(
     if not value.is_finite():
         out.error("P-5", f"{metric} must be a finite number, got {fmt_number(value)}", month, metric)
         return None
-    if abs(value) >= _HUGE:
+    if abs(value) >= HUGE:
         out.error(
             "F-4",
             f"{metric} ({fmt_number(value)}) exceeds the per-month limit of {limit:,}",
@@ -255,7 +231,7 @@ def _metric_delta(
         out.error("P-4", f"{metric} target cannot be negative, got {fmt_number(value)}", month, metric)
         return None
     number: Number = int(value) if kind == "count" else value
-    delta = number - _as_number(metric, before.get(metric)) if targets else number
+    delta = number - as_number(metric, before.get(metric)) if targets else number
     if additive and delta < 0:
         out.error(
             "V-1",
@@ -273,71 +249,6 @@ def _metric_delta(
         )
         return None
     return delta
-
-
-def _cross_rules(
-    out: _Collector,
-    month: str,
-    d: Deltas,
-    plan_values: Mapping[str, Decimal | None],
-    bad: set[str],
-    *,
-    targets: bool,
-) -> None:
-    """V-4, V-5 and DESIGN decision 3 on one month's deltas (None = no target).
-
-    Metrics in `bad` already failed their own checks: rules involving them are skipped.
-    """
-    if bad & _DEAL_METRICS:
-        return
-    won_t, deals_t = plan_values["closedWonCount"], plan_values["dealsCreated"]
-    if targets and won_t is not None and deals_t is not None and won_t > deals_t:
-        out.error("V-4", _v4(won_t, deals_t), month, "closedWonCount")
-    won, deals = d.get("closedWonCount"), d.get("dealsCreated")
-    won_value, pipeline = d.get("closedWonValue"), d.get("pipelineAddedValue")
-    if won is not None and deals is not None and won > deals:
-        out.error("V-4", _v4(won, deals), month, "closedWonCount")
-        return
-    won_n = won or 0
-    if won_value is not None and won_value > 0 and won_n == 0:
-        out.error("V-5", "closedWonValue requires closedWonCount > 0", month, "closedWonValue")
-    # Our own rules speak of deltas: with TARGETS, say so, since the plan holds other numbers.
-    of_deltas = " (added to the month's current KPIs)" if targets else ""
-    if won_value is not None and pipeline is not None and pipeline < won_value:
-        message = (
-            f"pipelineAddedValue ({fmt_number(pipeline)}) cannot be below "
-            f"closedWonValue ({fmt_number(won_value)}){of_deltas}"
-        )
-        out.error("F-1", message, month, "pipelineAddedValue")
-        return
-    if won_n > 0 and won_value is not None and won_value == 0:
-        message = f"closedWonCount ({won_n}) needs a closedWonValue above 0{of_deltas}"
-        out.error("F-3", message, month, "closedWonValue")
-    if won_n > 0 and won_value is None and pipeline is not None and pipeline == 0:
-        message = f"closedWonCount ({won_n}) needs a pipelineAddedValue above 0{of_deltas}"
-        out.error("F-3", message, month, "pipelineAddedValue")
-    if deals is None or pipeline is None:
-        return
-    if deals == won_n:
-        # No deal is left to be open: the pipeline can only hold the won money.
-        open_money = pipeline - (won_value if won_value is not None else (0 if won_n == 0 else pipeline))
-        if open_money > 0:
-            message = (
-                f"pipelineAddedValue ({fmt_number(pipeline)}) above closedWonValue "
-                f"({fmt_number(won_value or 0)}) needs an open deal, "
-                f"but all dealsCreated ({deals}) are won{of_deltas}"
-            )
-            out.error("F-2", message, month, "pipelineAddedValue")
-    elif won_value is None and pipeline == 0 and won_n == 0:
-        message = (
-            f"pipelineAddedValue (0) leaves no value for the open deals among dealsCreated "
-            f"({deals}){of_deltas}: set closedWonValue to 0 as well to make them all lost"
-        )
-        out.error("F-5", message, month, "pipelineAddedValue")
-
-
-def _v4(won: Number, deals: Number) -> str:
-    return f"closedWonCount ({fmt_number(won)}) cannot exceed dealsCreated ({fmt_number(deals)})"
 
 
 def _allocate(
@@ -360,7 +271,7 @@ def _allocate(
             out.error("F-6", f"Month {month} cannot be generated: {exc}", month)
             continue
         companies += allocation.companies
-        before = {m.name: _as_number(m.name, current.get(month, {}).get(m.name)) for m in METRICS}
+        before = {m.name: as_number(m.name, current.get(month, {}).get(m.name)) for m in METRICS}
         previews.append(month_preview(month, allocation, before, planned, typical_deal_size=typical_deal_size))
     return previews
 
@@ -394,7 +305,7 @@ def _warnings(
                 )
     if deltas_plan and a.records:
         held = sum(
-            int(_as_number(name, before.get(name)))
+            int(as_number(name, before.get(name)))
             for name in (
                 "leadsCreated",
                 "contactsCreated",

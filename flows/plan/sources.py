@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flows.plan.model import PatchPlan
-from flows.plan.readers import parse_plan, read_plan
+from flows.plan.readers import parse_plan, read_plan_file
 from flows.store.paths import PROJECT_ROOT
 from generators.errors import UsageError
 
@@ -45,7 +45,7 @@ def resolve_plan(
         which = ", ".join(given) if given else "none"
         raise UsageError(f"give exactly one of plan_path, plan or csv_text (got {which})")
     if plan_path:
-        return read_plan(project_path(plan_path), tenant=tenant, mode=mode, plan_type=plan_type), plan_path
+        return read_plan_file(project_path(plan_path), tenant=tenant, mode=mode, plan_type=plan_type), plan_path
     if plan is not None:
         return _agree(plan, tenant, mode, plan_type), "inline plan"
     assert csv_text is not None

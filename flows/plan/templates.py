@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from flows.plan.feasibility import nearest_feasible
+from flows.plan.numbers import Number
 from flows.store.paths import PLANS_DIR
 from generators.calendar import month_index
 from generators.errors import DemogenError, UsageError
@@ -61,11 +62,12 @@ def _round_money(value: Decimal) -> Decimal:
     return (value / _HUNDRED).quantize(Decimal(1), rounding=ROUND_HALF_UP) * _HUNDRED
 
 
-def month_metrics(template: Template, month: str, first_month: str, scale: Decimal = Decimal(1)) -> dict[str, Any]:
+def month_metrics(template: Template, month: str, first_month: str, scale: Decimal = Decimal(1)) -> dict[str, Number]:
     """The template's metrics for `month`, `first_month` being month 0 of its growth curve.
 
-    Always feasible: won deals never exceed deals, won value only with won deals,
-    pipeline above won value only when some deal stays open.
+    The template's shape scaled and rounded, money riding on the deals it rounds to (no
+    won deal, no won value; no open deal, no open value), then made feasible by
+    nearest_feasible.
     """
     step = month_index(month) - month_index(first_month)
     factor = (1 + template.monthly_growth) ** step * template.seasonality.get(int(month[5:7]), Decimal(1)) * scale
@@ -74,19 +76,17 @@ def month_metrics(template: Template, month: str, first_month: str, scale: Decim
     def count(value: int) -> int:
         return int((Decimal(value) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
-    deals = count(b.deals_created)
-    won = min(count(b.closed_won_count), deals)
+    deals, won = count(b.deals_created), count(b.closed_won_count)
     won_value = _round_money(b.closed_won_value * factor) if won else Decimal(0)
-    if won and won_value <= 0:
-        won_value = _HUNDRED * won
-    open_value = _round_money((b.pipeline_added_value - b.closed_won_value) * factor)
-    pipeline = won_value + (open_value if deals > won else Decimal(0))
-    return {
-        "leadsCreated": count(b.leads_created),
-        "contactsCreated": count(b.contacts_created),
-        "companiesCreated": count(b.companies_created),
-        "dealsCreated": deals,
-        "closedWonCount": won,
-        "closedWonValue": won_value,
-        "pipelineAddedValue": pipeline,
-    }
+    open_value = _round_money((b.pipeline_added_value - b.closed_won_value) * factor) if deals > won else Decimal(0)
+    return nearest_feasible(
+        {
+            "leadsCreated": count(b.leads_created),
+            "contactsCreated": count(b.contacts_created),
+            "companiesCreated": count(b.companies_created),
+            "dealsCreated": deals,
+            "closedWonCount": won,
+            "closedWonValue": won_value,
+            "pipelineAddedValue": won_value + open_value,
+        }
+    )

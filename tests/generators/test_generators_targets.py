@@ -84,7 +84,7 @@ def test_counts_equal_the_allocation_the_preview_shows(existing):
                                typical_deal_size=ctx.typical_deal_size)
         available += alloc.companies
         in_month = {e: f.filter(pl.col("demo_source_month") == month) for e, f in frames}
-        assert in_month["contacts"].height == alloc.leads + alloc.contacts
+        assert in_month["contacts"].height == alloc.leads + alloc.non_lead_contacts
         assert in_month["companies"].height == alloc.companies
         assert in_month["deals"].height == alloc.deals
         assert in_month["activities"].height == alloc.activities

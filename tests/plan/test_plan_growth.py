@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.plan.quick_fill import grow_plan, grow_targets, parse_pct
+from flows.plan.quick_fill import grow_from, grow_targets, parse_pct
 from generators.errors import UsageError
 from tests.plan.samples import validate
 
@@ -31,8 +31,8 @@ def test_ten_percent_a_month_compounds_from_the_base() -> None:
     assert months[0]["pipelineAddedValue"] == Decimal("82500.00")
 
 
-def test_grow_plan_is_a_valid_targets_plan() -> None:
-    plan = grow_plan(BASE, tenant="acme-corp-demo", first_month="2025-01", months=3, pct="10%")
+def test_grow_from_gives_a_valid_targets_plan() -> None:
+    plan = grow_from(BASE, tenant="acme-corp-demo", first_month="2025-01", months=3, pct="10%")
     assert plan.plan_type == "targets" and plan.mode == "additive"
     assert [m.month for m in plan.months] == ["2025-01", "2025-02", "2025-03"]
     result = validate(plan, current={})
@@ -47,7 +47,7 @@ def test_bad_percentages_are_usage_errors(text: str) -> None:
 
 def test_month_count_is_bounded() -> None:
     with pytest.raises(UsageError):
-        grow_plan(BASE, tenant="t", first_month="2025-01", months=0, pct=10)
+        grow_from(BASE, tenant="t", first_month="2025-01", months=0, pct=10)
 
 
 @st.composite
@@ -72,7 +72,7 @@ def _base(draw: st.DrawFn) -> dict[str, int | Decimal]:
 @settings(max_examples=200, deadline=None)
 @given(base=_base(), pct=st.decimals(min_value=-90, max_value=30, places=1), months=st.integers(1, 12))
 def test_grown_plans_from_real_looking_months_stay_feasible(base, pct, months) -> None:
-    plan = grow_plan(base, tenant="acme-corp-demo", first_month="2024-01", months=months, pct=pct)
+    plan = grow_from(base, tenant="acme-corp-demo", first_month="2024-01", months=months, pct=pct)
     result = validate(plan, current={})
     assert result.valid, result.errors
     for month in plan.months:

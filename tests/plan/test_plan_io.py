@@ -20,7 +20,7 @@ from flows.plan.readers import (
     parse_plan,
     plan_to_json,
     plan_to_yaml,
-    read_plan,
+    read_plan_file,
     sniff_format,
 )
 from generators.errors import DemogenError, UsageError
@@ -52,7 +52,7 @@ def csv_error(text: str) -> str:
 
 
 def test_excel_export_parses_with_every_quirk() -> None:
-    plan = read_plan(FIXTURES / "csv" / "excel-export.csv", tenant="acme-corp-demo")
+    plan = read_plan_file(FIXTURES / "csv" / "excel-export.csv", tenant="acme-corp-demo")
     assert (plan.tenant, plan.mode, plan.plan_type) == ("acme-corp-demo", "additive", "deltas")
     assert [m.month for m in plan.months] == ["2025-01", "2025-02", "2025-03"]
     jan, feb, _ = (m.values() for m in plan.months)
@@ -65,7 +65,7 @@ def test_excel_export_parses_with_every_quirk() -> None:
 
 def test_csv_reads_the_prd_appendix_as_written() -> None:
     text = (FIXTURES / "csv" / "excel-export.csv").read_text(encoding="utf-8-sig")
-    assert read_plan(text, "csv", tenant="t").months[2].values()["companiesCreated"] == 14
+    assert read_plan_file(text, "csv", tenant="t").months[2].values()["companiesCreated"] == 14
 
 
 @pytest.mark.parametrize(
@@ -143,27 +143,27 @@ def test_csv_months_as_spreadsheets_write_them(cell: str) -> None:
 
 def test_csv_without_tenant_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="--tenant"):
-        read_plan("month,leadsCreated\n2025-01,1\n", "csv")
+        read_plan_file("month,leadsCreated\n2025-01,1\n", "csv")
 
 
 def test_csv_in_cp1252_from_excel_reads(tmp_path: Path) -> None:
     path = tmp_path / "plan.csv"
     path.write_bytes('month,closedWonValue\n2025-01,"€1,000"\n'.encode("cp1252"))
-    assert read_plan(path, tenant="t").months[0].values()["closedWonValue"] == 1000
+    assert read_plan_file(path, tenant="t").months[0].values()["closedWonValue"] == 1000
 
 
 # --- YAML and JSON --------------------------------------------------------------------------
 
 
 def test_example_plans_read(tmp_path: Path) -> None:
-    plans = [read_plan(path) for path in sorted(EXAMPLES.glob("*.yaml"))]
+    plans = [read_plan_file(path) for path in sorted(EXAMPLES.glob("*.yaml"))]
     assert {p.plan_type for p in plans} == {"deltas", "targets"}
     assert all(p.tenant == "acme-corp-demo" for p in plans)
 
 
 def test_schema_key_at_the_top_of_yaml_is_accepted() -> None:
     text = '"$schema": ../plan.schema.json\ntenant: t\nmode: additive\nplanType: deltas\nmonths: []\n'
-    assert read_plan(text, "yaml").months == []
+    assert read_plan_file(text, "yaml").months == []
 
 
 @pytest.mark.parametrize(
@@ -213,7 +213,7 @@ def test_hostile_input_is_a_clear_error(text: str, fmt: str) -> None:
 
 
 def test_json_reads_and_refuses_duplicate_keys() -> None:
-    plan = read_plan(FIXTURES / "valid" / "prd-json-example.json")
+    plan = read_plan_file(FIXTURES / "valid" / "prd-json-example.json")
     assert plan.tolerances.value_tolerance == 0.005
     error = outcome(parse_plan, '{"tenant": "a", "tenant": "b"}', "json")
     assert isinstance(error, PlanFormatError) and "appears twice" in str(error)
@@ -221,16 +221,16 @@ def test_json_reads_and_refuses_duplicate_keys() -> None:
 
 def test_given_options_fill_missing_keys_and_refuse_conflicts() -> None:
     text = '{"mode": "additive", "planType": "deltas", "months": []}'
-    assert read_plan(text, tenant="acme").tenant == "acme"
+    assert read_plan_file(text, tenant="acme").tenant == "acme"
     with pytest.raises(UsageError, match="conflicts"):
-        read_plan(text, plan_type="targets", tenant="acme")
+        read_plan_file(text, plan_type="targets", tenant="acme")
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not found"):
-        read_plan(tmp_path / "nope.yaml")
+        read_plan_file(tmp_path / "nope.yaml")
     with pytest.raises(UsageError, match="unknown plan format"):
-        read_plan(tmp_path / "nope.yaml", "xml")
+        read_plan_file(tmp_path / "nope.yaml", "xml")
 
 
 def test_sniffing() -> None:
@@ -243,12 +243,12 @@ def test_sniffing() -> None:
 
 
 def test_yaml_output_round_trips_and_references_the_schema() -> None:
-    plan = read_plan(FIXTURES / "csv" / "excel-export.csv", tenant="acme-corp-demo")
+    plan = read_plan_file(FIXTURES / "csv" / "excel-export.csv", tenant="acme-corp-demo")
     text = plan_to_yaml(plan, schema_ref="../plan.schema.json")
     assert text.startswith("# yaml-language-server: $schema=../plan.schema.json\n")
     assert "closedWonValue: 25000\n" in text and "activitiesCount" not in text
-    assert read_plan(text, "yaml") == plan
-    assert read_plan(plan_to_json(plan), "json") == plan
+    assert read_plan_file(text, "yaml") == plan
+    assert read_plan_file(plan_to_json(plan), "json") == plan
 
 
 # --- properties: any input gives a plan or a one-line DemogenError --------------------------
@@ -268,7 +268,7 @@ def test_any_bytes_in_any_file(raw: bytes, suffix: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"plan{suffix}"
         path.write_bytes(raw)
-        outcome(read_plan, path, tenant="acme")
+        outcome(read_plan_file, path, tenant="acme")
 
 
 _cells = st.one_of(
@@ -417,8 +417,8 @@ _valid_plans = st.builds(
 @PROPERTY
 @given(plan=_valid_plans)
 def test_written_plans_read_back_equal(plan: PatchPlan) -> None:
-    assert read_plan(plan_to_yaml(plan), "yaml") == plan
-    assert read_plan(plan_to_json(plan), "json") == plan
+    assert read_plan_file(plan_to_yaml(plan), "yaml") == plan
+    assert read_plan_file(plan_to_json(plan), "json") == plan
 
 
 def test_dash_reads_stdin_and_sniffs_the_format(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -427,5 +427,40 @@ def test_dash_reads_stdin_and_sniffs_the_format(monkeypatch: pytest.MonkeyPatch)
 
     raw = '\ufeffmonth,leadsCreated\r\n2025-01,"1,000"\r\n'.encode()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
-    plan = read_plan("-", tenant="acme")
+    plan = read_plan_file("-", tenant="acme")
     assert plan.months[0].values()["leadsCreated"] == 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "month,leadsCreated,bogus\n2025-01,1,2\n",
+            "plan.csv: row 1, column 3: unknown column 'bogus' (expected month and any of "
+            + ", ".join(m.name for m in METRICS)
+            + ")",
+        ),
+        (
+            "month,Leads,leads_created\n2025-01,5,6\n",
+            "plan.csv: row 1, column 3: column 'leads_created' appears twice",
+        ),
+        (
+            "month,leadsCreated,pipelineAddedValue\n2025-01,abc,5\n",
+            "plan.csv: row 2, column leadsCreated: 'abc' is not a number",
+        ),
+    ],
+)
+def test_csv_file_errors_name_the_file_and_the_column(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(text, encoding="utf-8")
+    error = outcome(read_plan_file, path, tenant="acme")
+    assert isinstance(error, PlanFormatError)
+    assert str(error) == message.replace("plan.csv", str(path))
+
+
+def test_csv_file_that_is_no_valid_plan_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text("month,leadsCreated\n2025-01,5\n", encoding="utf-8")
+    error = outcome(read_plan_file, path, tenant="acme", mode="sideways")
+    assert isinstance(error, PlanFormatError)
+    assert str(error) == f"{path}: not a valid plan: mode: Input should be 'additive' or 'reconcile'"

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.plan.model import PatchPlan
-from flows.plan.readers import read_plan
+from flows.plan.readers import read_plan_file
 from flows.plan.rules import CODES
 from generators.metrics import METRICS
 from tests.plan.samples import ACME, CURRENT, EXAMPLES, FIXTURES, REALCO, validate
@@ -55,7 +55,7 @@ VALID = sorted((FIXTURES / "valid").iterdir())
 def test_invalid_fixture_reports_exactly_its_errors(path: Path) -> None:
     expected = _expectations(path, "expect")
     assert expected, f"{path.name} declares no '# expect:' line"
-    result = validate(read_plan(path), _tenant(path))
+    result = validate(read_plan_file(path), _tenant(path))
     assert not result.valid and result.preview is None
     for want in expected:
         assert any(_matches(e, want) for e in result.errors), (want, result.errors)
@@ -65,7 +65,7 @@ def test_invalid_fixture_reports_exactly_its_errors(path: Path) -> None:
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
 def test_valid_fixture_passes_with_its_warnings(path: Path) -> None:
-    result = validate(read_plan(path), _tenant(path))
+    result = validate(read_plan_file(path), _tenant(path))
     assert result.valid, result.errors
     assert result.preview is not None
     if path.suffix == ".yaml":
@@ -121,7 +121,7 @@ PRD_CSV = (
 )
 def test_prd_appendix_as_deltas_on_empty_months_previews_the_prd_numbers(source: Path | str) -> None:
     options = {} if isinstance(source, Path) and source.suffix == ".yaml" else {"tenant": "acme-corp-demo"}
-    result = validate(read_plan(source, "csv" if isinstance(source, str) else None, **options), current={})
+    result = validate(read_plan_file(source, "csv" if isinstance(source, str) else None, **options), current={})
     assert result.valid, result.errors
     total = result.as_dict()["preview"]["total"]
     assert total["records"]["contacts"] == 144
@@ -159,7 +159,7 @@ def test_prd_appendix_as_deltas_on_empty_months_previews_the_prd_numbers(source:
 
 
 def test_targets_compute_delta_from_current_kpis() -> None:
-    plan = read_plan(FIXTURES / "valid" / "targets-partial.yaml")
+    plan = read_plan_file(FIXTURES / "valid" / "targets-partial.yaml")
     result = validate(plan)
     assert result.valid, result.errors
     april = result.deltas["2025-04"]
@@ -222,7 +222,7 @@ def test_estimated_values_are_flagged_when_the_plan_leaves_them_free() -> None:
 
 def test_preview_matches_the_plan_for_every_planned_metric() -> None:
     for path in [*EXAMPLES.glob("*.yaml"), *VALID]:
-        result = validate(read_plan(path), current={} if path.parent == EXAMPLES else CURRENT)
+        result = validate(read_plan_file(path), current={} if path.parent == EXAMPLES else CURRENT)
         assert result.preview is not None, path
         for month in result.preview.months:
             for name, change in month.metrics.items():
@@ -257,7 +257,7 @@ def test_targets_feasibility_is_judged_on_the_deltas() -> None:
 
 
 def test_not_demo_tenant_and_reconcile_are_reported_together() -> None:
-    plan = read_plan(FIXTURES / "invalid" / "p6-reconcile.yaml")
+    plan = read_plan_file(FIXTURES / "invalid" / "p6-reconcile.yaml")
     codes = [e.code for e in validate(plan, REALCO).errors]
     assert codes == ["V-3", "P-6"]
 

@@ -12,8 +12,10 @@ import yaml
 
 from flows.engine.steps import prepare
 from flows.plan.model import PatchPlan
+from flows.plan.quick_fill import GrownPlan, grow_plan
 from flows.store import Store, open_store
 from flows.store.tenants import Tenant
+from generators.errors import DemogenError, UsageError
 from tests.cli.test_cli import run
 from tests.helpers import insert_rows, insert_tenant, stage_id, table_digest
 from tests.plan.samples import EXAMPLES, FIXTURES
@@ -275,3 +277,64 @@ def test_plan_grow_from_the_latest_month(seeded: str, capsys: pytest.CaptureFixt
     may = plan["months"][0]["metrics"]  # April x 1.5: 3 leads -> 5 (4.5 rounds up), 4 deals -> 6
     assert (may["leadsCreated"], may["dealsCreated"], may["closedWonValue"]) == (5, 6, 4500)
     assert "from 2025-04" in err
+
+
+# --- Quick Fill: the base month -------------------------------------------------------------
+
+IN_APRIL = datetime(2025, 4, 20, 12, tzinfo=UTC)
+
+
+def _grow(store: Store, as_of: datetime, base_month: str | None = None) -> GrownPlan:
+    return grow_plan(
+        store, "acme-corp-demo", first_month="2025-07", months=1, pct=10, base_month=base_month, as_of=as_of
+    )
+
+
+def test_quick_fill_grows_from_the_latest_complete_month_with_data(store: Store, acme: Tenant) -> None:
+    grown = _grow(store, NOW)
+    assert (grown.base_month, grown.tenant) == ("2025-04", acme)  # May is empty, June not over
+    assert grown.plan.months[0].values()["leadsCreated"] == 3  # April's 3 leads x 1.1, rounded
+    # In April, April is not over: the latest complete month with data is March.
+    assert _grow(store, IN_APRIL).base_month == "2025-03"
+    assert _grow(store, NOW, base_month="2025-03").base_month == "2025-03"
+
+
+@pytest.mark.parametrize(
+    ("as_of", "base_month", "message"),
+    [
+        (NOW, "2025-02", "base month 2025-02 has no data: choose a month with data, e.g. --base 2025-04"),
+        (NOW, "2025-05", "base month 2025-05 has no data: choose a month with data, e.g. --base 2025-04"),
+        (
+            NOW,
+            "2025-06",
+            "base month 2025-06 is not over yet: choose a finished month with data, e.g. --base 2025-04",
+        ),
+        (
+            IN_APRIL,
+            "2025-04",
+            "base month 2025-04 is not over yet: choose a finished month with data, e.g. --base 2025-03",
+        ),
+        (
+            datetime(2025, 3, 20, tzinfo=UTC),
+            None,
+            "tenant acme-corp-demo has no complete month with data to grow from",
+        ),
+        (
+            datetime(2025, 3, 20, tzinfo=UTC),
+            "2025-02",
+            "base month 2025-02 has no data: choose a month with data",
+        ),
+    ],
+)
+def test_quick_fill_refuses_a_partial_or_empty_base_month(
+    store: Store, acme: Tenant, as_of: datetime, base_month: str | None, message: str
+) -> None:
+    with pytest.raises(DemogenError) as info:
+        _grow(store, as_of, base_month)
+    assert str(info.value) == message
+
+
+def test_quick_fill_refuses_a_malformed_base_month(store: Store, acme: Tenant) -> None:
+    with pytest.raises(UsageError) as info:
+        _grow(store, NOW, "April")
+    assert str(info.value) == "'April' is not a valid month: expected YYYY-MM, e.g. 2025-01"

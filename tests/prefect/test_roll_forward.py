@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 
 from flows.engine.jobs import list_jobs
 from flows.kpis.reads import monthly_kpis
+from flows.plan.feasibility import nearest_feasible
 from flows.plan.model import PatchPlan
+from flows.plan.roll_forward import TARGETED, OptIn, business_hours_share, load_config
 from flows.plan.rules import validate_plan
 from flows.plan.templates import load_template, month_metrics
-from flows.roll_forward import TARGETED, OptIn, business_hours_share, load_config, reachable, roll_forward
+from flows.roll_forward import roll_forward
 from flows.store import open_store
 from flows.store.tenants import Tenant, resolve_tenant
 from generators.calendar import month_range
@@ -93,12 +95,12 @@ def feasible_month(draw: st.DrawFn) -> dict[str, Any]:
     step=st.integers(0, 24),
     scale=st.decimals(min_value=0, max_value=1, places=4),
 )
-def test_reachable_targets_always_pass_validation_and_never_go_below_current(
+def test_nearest_feasible_targets_always_pass_validation_and_never_go_below_current(
     current: dict[str, Any], step: int, scale: Decimal
 ) -> None:
     month = "2025-06"
     first = month_range("2023-06", month)[-1 - step]
-    targets = reachable(month_metrics(TEMPLATE, month, first, scale=scale), current)
+    targets = nearest_feasible(month_metrics(TEMPLATE, month, first, scale=scale), current)
     plan = PatchPlan.model_validate(
         {"tenant": "acme", "mode": "additive", "planType": "targets", "months": [{"month": month, "metrics": targets}]}
     )
@@ -114,9 +116,9 @@ def test_reachable_targets_always_pass_validation_and_never_go_below_current(
     assert all(Decimal(str(targets[n])) >= Decimal(str(current[n])) for n in TARGETED)
 
 
-def test_reachable_keeps_a_met_target_at_current() -> None:
+def test_nearest_feasible_keeps_a_met_target_at_current() -> None:
     current = month_metrics(TEMPLATE, "2025-01", "2024-01") | {"activitiesCount": 0}
-    assert reachable(month_metrics(TEMPLATE, "2025-01", "2024-01", scale=Decimal("0.5")), current) == {
+    assert nearest_feasible(month_metrics(TEMPLATE, "2025-01", "2024-01", scale=Decimal("0.5")), current) == {
         n: current[n] for n in TARGETED
     }
 
