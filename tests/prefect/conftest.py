@@ -105,7 +105,7 @@ def task_logs(flow_run_id: UUID) -> dict[UUID | None, list[str]]:
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.logging.handlers import APILogHandler
 
-    APILogHandler.flush()  # logs travel to the API in batches
+    APILogHandler().flush()  # logs travel to the API in batches: send what is queued
     with get_client(sync_client=True) as client:
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
     grouped: dict[UUID | None, list[str]] = {}
