@@ -9,7 +9,7 @@ Parts (each on a fresh database; PostgreSQL is a throwaway cluster unless --post
            of 1,000,000 records over 24 months, beside noise tenants. PRD: < 5 s; goal < 0.1 s.
            --baseline REF also builds the dbt views of git REF in a schema of their own and
            times REF's read on the same data, interleaved, and checks both give the same KPIs.
-  publish  PostgreSQL only: staging.stage + move_staged (in a transaction) against a raw COPY
+  publish  PostgreSQL only: drafts.write_drafts + publish_drafts (in a transaction) against a raw COPY
            of the same rows into empty copies of the tables, side by side. Goal: within 2x.
   million  PostgreSQL only: one plan of ~1,000,000 records through apply_plan, in a child
            process for its peak memory (ru_maxrss), with the time of every step from the job log.
@@ -41,7 +41,7 @@ from typing import Any
 
 from engine_fixtures import ROOT, Databases, add_tenant, databases, install_baseline, load_synthetic, settle
 
-from flows.engine import drafts as staging
+from flows.engine import drafts
 from flows.engine.context import load_context
 from flows.engine.jobs import PatchJob
 from flows.engine.steps import apply_plan
@@ -235,15 +235,15 @@ def _raw_copy(store: Store, frames: EntityFrames) -> float:
 
 
 def _stage_and_publish(store: Store, frames: EntityFrames, job_id: str) -> tuple[float, float]:
-    """The engine's way: COPY into staged_*, then one transaction moves them into the CRM tables."""
+    """The engine's way: COPY into draft_*, then one transaction moves them into the CRM tables."""
     for entity in SCHEMAS:
         store.execute(f"TRUNCATE {entity}")  # as empty as the raw copy's tables
     clock = time.perf_counter()
-    staged = staging.stage(store, frames)
+    staged = drafts.write_drafts(store, frames)
     stage_s = time.perf_counter() - clock
     clock = time.perf_counter()
     with store.transaction():
-        moved = staging.move_staged(store, job_id)
+        moved = drafts.publish_drafts(store, job_id)
     if moved != staged:
         raise SystemExit(f"publish moved {moved}, staged {staged}")
     return stage_s, time.perf_counter() - clock
@@ -422,7 +422,7 @@ def render(report: dict[str, Any]) -> str:
         lines += [
             "### Load + publish on PostgreSQL against a raw COPY",
             "",
-            "`staging.stage` (COPY into staged_*) + `staging.move_staged` in one transaction, against one "
+            "`drafts.write_drafts` (COPY into draft_*) + `drafts.publish_drafts` in one transaction, against one "
             "COPY of the same rows into empty copies of the CRM tables (same keys and indexes). Goal: within 2×.",
             "",
             "| records | raw COPY | stage | publish (move) | stage + publish | ratio |",
