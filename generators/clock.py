@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+BUSINESS_HOURS = (8, 18)
 OPEN_HOUR, CLOSE_HOUR = 8, 18
 # Relative activity per local hour from 08:00 to 17:00: a late-morning and a mid-afternoon peak.
 HOUR_WEIGHTS: tuple[float, ...] = (0.55, 0.95, 1.2, 1.15, 0.65, 0.85, 1.15, 1.1, 0.9, 0.55)

@@ -35,8 +35,8 @@ violations as (
     select entity, record_id, created_at, closed_at, local_month, demo_source_month, local_hour
     from located
     where local_month <> demo_source_month
-        or local_hour < {{ var('business_hours_start') }}
-        or local_hour >= {{ var('business_hours_end') }}
+        or local_hour < {{ var('business_hours')[0] }}
+        or local_hour >= {{ var('business_hours')[1] }}
         or created_at > {{ as_of }}
         or closed_at > {{ as_of }}
         or created_at < tenant_created_at
