@@ -1,4 +1,4 @@
-"""Column layout of the generated frames: one declaration, matching the CRM tables column for column."""
+"""The entities' columns, declared once: the generated frames' dtypes and the CRM tables' DDL."""
 
 from __future__ import annotations
 
@@ -11,70 +11,117 @@ UUID = pl.String  # ids travel as canonical uuid strings; the store casts them
 TS = pl.Datetime("us", "UTC")
 MONEY = pl.Decimal(14, 2)
 
-_PROVENANCE = {
-    "created_at": TS,
-    "updated_at": TS,
-    "deleted_at": TS,
-    "demo_generated": pl.Boolean,
-    "demo_job_id": UUID,
-    "demo_source_month": pl.String,
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an entity: its frame dtype and its CRM table definition."""
+
+    name: str
+    dtype: pl.DataType
+    sql: str  # the column's SQL type in the CRM tables
+    not_null: bool = False
+    key: bool = False  # the primary key
+    default: str | None = None  # SQL default expression
+
+    @property
+    def ddl(self) -> str:
+        """The column as a CREATE TABLE line spells it."""
+        parts = [self.name, self.sql]
+        if self.key:
+            parts.append("PRIMARY KEY")
+        elif self.not_null:
+            parts.append("NOT NULL")
+        if self.default is not None:
+            parts.append(f"DEFAULT {self.default}")
+        return " ".join(parts)
+
+
+def _id() -> Column:
+    return Column("id", UUID, "UUID", key=True)
+
+
+def _tenant() -> Column:
+    return Column("tenant_id", UUID, "UUID", not_null=True)
+
+
+def _ref(name: str, *, not_null: bool = False) -> Column:
+    return Column(name, UUID, "UUID", not_null=not_null)
+
+
+def _text(name: str, length: int, *, not_null: bool = False) -> Column:
+    return Column(name, pl.String, f"VARCHAR({length})", not_null=not_null)
+
+
+# When a record was created, changed and deleted; for generated rows, which job and month made it.
+_PROVENANCE: tuple[Column, ...] = (
+    Column("created_at", TS, "TIMESTAMPTZ", not_null=True),
+    Column("updated_at", TS, "TIMESTAMPTZ", not_null=True),
+    Column("deleted_at", TS, "TIMESTAMPTZ"),
+    Column("demo_generated", pl.Boolean, "BOOLEAN", not_null=True, default="FALSE"),
+    _ref("demo_job_id"),
+    _text("demo_source_month", 7),
+)
+
+# Parents first: a record only points at entities listed before its own.
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "companies": (
+        _id(),
+        _tenant(),
+        _ref("owner_id"),
+        _text("name", 200, not_null=True),
+        _text("domain", 200),
+        _text("industry", 100),
+        _text("size", 20),  # employee band, e.g. "51-200"
+        _text("city", 100),
+        _text("country", 100),
+        *_PROVENANCE,
+    ),
+    "contacts": (
+        _id(),
+        _tenant(),
+        _ref("company_id"),
+        _ref("owner_id"),
+        _text("first_name", 100, not_null=True),
+        _text("last_name", 100, not_null=True),
+        _text("email", 320),
+        _text("phone", 50),
+        _text("job_title", 200),
+        _text("status", 30, not_null=True),  # 'lead' or another lifecycle status (see CONTACT_STATUSES)
+        _text("source", 50),
+        *_PROVENANCE,
+    ),
+    "deals": (
+        _id(),
+        _tenant(),
+        _ref("contact_id"),
+        _ref("company_id"),
+        _ref("owner_id"),
+        _ref("stage_id", not_null=True),
+        _text("name", 300, not_null=True),
+        Column("value", MONEY, "DECIMAL(14, 2)", not_null=True),
+        _text("currency", 3, not_null=True),
+        Column("expected_close_date", pl.Date, "DATE"),
+        Column("closed_at", TS, "TIMESTAMPTZ"),
+        *_PROVENANCE,
+    ),
+    "activities": (
+        _id(),
+        _tenant(),
+        _ref("contact_id"),
+        _ref("deal_id"),
+        _ref("company_id"),
+        _ref("owner_id"),
+        _text("type", 20, not_null=True),  # one of ACTIVITY_TYPES
+        _text("subject", 300, not_null=True),
+        *_PROVENANCE,
+    ),
 }
 
+ENTITIES: tuple[str, ...] = tuple(COLUMNS)
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
-    "companies": {
-        "id": UUID,
-        "tenant_id": UUID,
-        "owner_id": UUID,
-        "name": pl.String,
-        "domain": pl.String,
-        "industry": pl.String,
-        "size": pl.String,  # employee band, e.g. "51-200"
-        "city": pl.String,
-        "country": pl.String,
-        **_PROVENANCE,
-    },
-    "contacts": {
-        "id": UUID,
-        "tenant_id": UUID,
-        "company_id": UUID,
-        "owner_id": UUID,
-        "first_name": pl.String,
-        "last_name": pl.String,
-        "email": pl.String,
-        "phone": pl.String,
-        "job_title": pl.String,
-        "status": pl.String,  # 'lead' or another lifecycle status (see CONTACT_STATUSES)
-        "source": pl.String,
-        **_PROVENANCE,
-    },
-    "deals": {
-        "id": UUID,
-        "tenant_id": UUID,
-        "contact_id": UUID,
-        "company_id": UUID,
-        "owner_id": UUID,
-        "stage_id": UUID,
-        "name": pl.String,
-        "value": MONEY,
-        "currency": pl.String,
-        "expected_close_date": pl.Date,
-        "closed_at": TS,
-        **_PROVENANCE,
-    },
-    "activities": {
-        "id": UUID,
-        "tenant_id": UUID,
-        "contact_id": UUID,
-        "deal_id": UUID,
-        "company_id": UUID,
-        "owner_id": UUID,
-        "type": pl.String,  # one of ACTIVITY_TYPES
-        "subject": pl.String,
-        **_PROVENANCE,
-    },
+    entity: {column.name: column.dtype for column in columns} for entity, columns in COLUMNS.items()
 }
 
-ENTITIES: tuple[str, ...] = ("companies", "contacts", "deals", "activities")
 CONTACT_STATUSES: tuple[str, ...] = ("lead", "prospect", "opportunity", "customer")
 ACTIVITY_TYPES: tuple[str, ...] = ("call", "email", "meeting", "note", "task")
 
@@ -116,7 +163,6 @@ class EntityFrames:
         """Batches stacked entity by entity, in order."""
         if not batches:
             return cls()
-        return cls(**{
-            entity: pl.concat([getattr(batch, entity) for batch in batches], how="vertical")
-            for entity in ENTITIES
-        })
+        return cls(
+            **{entity: pl.concat([getattr(batch, entity) for batch in batches], how="vertical") for entity in ENTITIES}
+        )

@@ -1,4 +1,4 @@
-"""The dbt audit of staged rows before publishing, and the verification of live tables after."""
+"""The dbt audit of a job's drafts before publishing, and the verification of live tables after."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from flows.plan.model import PatchPlan
 from flows.store import dbt_runner as dbt
 from flows.store.base import Store
+from generators.clock import BUSINESS_HOURS
 from generators.metrics import BY_NAME
 
 Target = dict[str, Any]  # {"month", "metric" (dbt column), "name" (camelCase), "expected", "tolerance"}
@@ -54,11 +55,12 @@ def _vars(job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -
         "tenant_id": tenant_id,
         "as_of": as_of.isoformat(),
         "targets": [{k: t[k] for k in ("month", "metric", "expected", "tolerance")} for t in targets],
+        "business_hours": list(BUSINESS_HOURS),
     }
 
 
 def audit_drafts(store: Store, job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -> dbt.DbtRun:
-    """dbt tests over published ∪ staged rows: targets, integrity, lifecycle, timestamps, provenance."""
+    """dbt tests over published rows ∪ the job's drafts: targets, integrity, lifecycle, timestamps, provenance."""
     return dbt.invoke(store, ["test", "--select", "tag:audit"], _vars(job_id, tenant_id, as_of, targets))
 
 

@@ -10,6 +10,7 @@ from flows.kpis.reports import diff_report, snapshot
 from flows.store.base import Store
 from flows.store.migrate import current_actor
 from flows.store.tenants import resolve_tenant
+from generators import frames
 from generators.errors import DemogenError
 
 # (child table, column, parent entity): who may point at a job's rows.
@@ -21,7 +22,7 @@ REFERENCES = (
     ("activities", "contact_id", "contacts"),
     ("activities", "deal_id", "deals"),
 )
-ENTITIES = ("activities", "deals", "contacts", "companies")  # children first
+ENTITIES = tuple(reversed(frames.ENTITIES))  # children first
 
 
 def revert_job_id(job_id: str) -> str:

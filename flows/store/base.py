@@ -6,8 +6,6 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 import polars as pl
@@ -97,6 +95,3 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-JSONScalar = str | int | float | bool | None | Decimal | datetime | date

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flows.store.base import Store
 from flows.store.paths import DBT_PROJECT_DIR
@@ -57,6 +58,38 @@ class DbtRun:
         }
 
 
+def models_fingerprint(project_dir: Path) -> str:
+    """A hash of the dbt project's models and macros: when it changes, the views are rebuilt."""
+    digest = hashlib.sha256()
+    for path in sorted(project_dir.rglob("*")):
+        relative = path.relative_to(project_dir)
+        if path.suffix in {".sql", ".yml"} and not {"target", "logs"} & set(relative.parts) and path.is_file():
+            digest.update(str(relative).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _database_identity(url: str) -> str:
+    """The URL's scheme, user, host, port and database: everything but the password and options."""
+    parts = urlsplit(url)
+    user = parts.netloc.rpartition("@")[0].partition(":")[0]
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{user}@{host}{parts.path}"
+
+
+def work_dir(store: Store) -> Path:
+    """dbt's target and log folder for this store's database: private to it and to this checkout.
+
+    The folder is named by a hash of the database's URL without its password, so two
+    databases never share compiled SQL or run results, and the name gives nothing away.
+    """
+    digest = hashlib.sha256(_database_identity(store.url).encode()).hexdigest()[:12]
+    folder = PROJECT_DIR / "target" / f"{store.backend}-{digest}"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # mkdir's mode is masked by the umask, and an older folder may be wider
+    return folder
+
+
 @contextmanager
 def _environment(values: Mapping[str, str]) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in values}
@@ -92,7 +125,7 @@ def invoke(store: Store, args: Sequence[str], variables: Mapping[str, Any] | Non
     """Run one dbt command in-process against the store's database."""
     from dbt.cli.main import dbtRunner
 
-    workdir = Path(tempfile.gettempdir()) / "demogen-dbt" / store.backend
+    workdir = work_dir(store)
     env = store.dbt_env() | {
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",  # no network here, nor need for it
         "DO_NOT_TRACK": "1",
@@ -136,8 +169,6 @@ _MANIFESTS: dict[tuple[str, ...], Any] = {}
 
 def _parsed_manifest(options: list[str], env: Mapping[str, str]) -> Any:
     from dbt.cli.main import dbtRunner
-
-    from flows.store.migrate import models_fingerprint
 
     key = (models_fingerprint(PROJECT_DIR), *sorted(f"{k}={v}" for k, v in env.items()))
     if key not in _MANIFESTS:

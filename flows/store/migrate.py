@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
+from flows.store import dbt_runner as dbt
 from flows.store.base import Store
 from flows.store.schema import BOOKKEEPING, MIGRATIONS, for_duckdb
 from generators.errors import DemogenError
@@ -96,25 +95,12 @@ def _set_meta(store: Store, key: str, value: str) -> None:
         store.execute("INSERT INTO demogen_meta (key, value) VALUES (?, ?)", (key, value))
 
 
-def models_fingerprint(project_dir: Path) -> str:
-    """A hash of the dbt project's models and macros: when it changes, the views are rebuilt."""
-    digest = hashlib.sha256()
-    for path in sorted(project_dir.rglob("*")):
-        relative = path.relative_to(project_dir)
-        if path.suffix in {".sql", ".yml"} and not {"target", "logs"} & set(relative.parts) and path.is_file():
-            digest.update(str(relative).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def ensure_initialised(store: Store, *, admin_email: str | None = None) -> InitReport:
     """Create or upgrade everything demogen needs; a second run changes nothing."""
-    from flows.store import dbt_runner as dbt
-
     applied = migrate(store)
     email = admin_email or DEFAULT_ADMIN_EMAIL
     ensure_master_admin(store, email)
-    fingerprint = models_fingerprint(dbt.PROJECT_DIR)
+    fingerprint = dbt.models_fingerprint(dbt.PROJECT_DIR)
     rebuilt = False
     if _meta(store, "dbt_models") != fingerprint:
         dbt.run_models(store)

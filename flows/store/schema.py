@@ -1,71 +1,21 @@
-"""Versioned DDL of the CRM store, written once and adapted per backend."""
+"""Versioned DDL of the CRM store, the entity tables derived from their one declaration, adapted per backend."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows.store.dbt_runner import MODELS_SCHEMA
+from generators.frames import COLUMNS, ENTITIES
+
 # Entity tables carry no foreign keys: they take bulk loads of millions of rows,
 # and their integrity is proven by the dbt audit before anything is published.
-# Job tables are small and keep the foreign keys PRD §6.1 declares.
-
-_PROVENANCE = """
-  created_at TIMESTAMPTZ NOT NULL,
-  updated_at TIMESTAMPTZ NOT NULL,
-  deleted_at TIMESTAMPTZ,
-  demo_generated BOOLEAN NOT NULL DEFAULT FALSE,
-  demo_job_id UUID,
-  demo_source_month VARCHAR(7)"""
-
-ENTITY_COLUMNS = {
-    "companies": """
-  id UUID PRIMARY KEY,
-  tenant_id UUID NOT NULL,
-  owner_id UUID,
-  name VARCHAR(200) NOT NULL,
-  domain VARCHAR(200),
-  industry VARCHAR(100),
-  size VARCHAR(20),
-  city VARCHAR(100),
-  country VARCHAR(100),""",
-    "contacts": """
-  id UUID PRIMARY KEY,
-  tenant_id UUID NOT NULL,
-  company_id UUID,
-  owner_id UUID,
-  first_name VARCHAR(100) NOT NULL,
-  last_name VARCHAR(100) NOT NULL,
-  email VARCHAR(320),
-  phone VARCHAR(50),
-  job_title VARCHAR(200),
-  status VARCHAR(30) NOT NULL,
-  source VARCHAR(50),""",
-    "deals": """
-  id UUID PRIMARY KEY,
-  tenant_id UUID NOT NULL,
-  contact_id UUID,
-  company_id UUID,
-  owner_id UUID,
-  stage_id UUID NOT NULL,
-  name VARCHAR(300) NOT NULL,
-  value DECIMAL(14, 2) NOT NULL,
-  currency VARCHAR(3) NOT NULL,
-  expected_close_date DATE,
-  closed_at TIMESTAMPTZ,""",
-    "activities": """
-  id UUID PRIMARY KEY,
-  tenant_id UUID NOT NULL,
-  contact_id UUID,
-  deal_id UUID,
-  company_id UUID,
-  owner_id UUID,
-  type VARCHAR(20) NOT NULL,
-  subject VARCHAR(300) NOT NULL,""",
-}
+# Job tables are small and keep their foreign keys.
 
 
 def entity_table_ddl(table: str, entity: str) -> str:
-    """CREATE TABLE for an entity table (also used for the job staging tables)."""
-    return f"CREATE TABLE IF NOT EXISTS {table} ({ENTITY_COLUMNS[entity]}{_PROVENANCE}\n)"
+    """CREATE TABLE for an entity table, or for its write–audit–publish twin, from the entity's columns."""
+    columns = ",\n".join(f"  {column.ddl}" for column in COLUMNS[entity])
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n{columns}\n)"
 
 
 V1_CORE = """
@@ -145,8 +95,6 @@ CREATE INDEX IF NOT EXISTS idx_patch_jobs_created_at ON demo_patch_jobs(created_
 CREATE INDEX IF NOT EXISTS idx_pipeline_stages_tenant ON pipeline_stages(tenant_id);
 """
 
-ENTITIES = ("companies", "contacts", "deals", "activities")
-
 # A per-tenant, per-month KPI read is a range scan on (tenant_id, created_at);
 # revert and provenance audits look rows up by job.
 V1_ENTITY_INDEXES = "\n".join(
@@ -179,10 +127,18 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
-# Write–audit–publish: generated rows wait here, tagged with their job, until the
-# dbt audit passes and one transaction moves them into the CRM tables.
-STAGED = tuple(f"staged_{e}" for e in ENTITIES)
-V2_STAGED_INDEXES = "\n".join(f"CREATE INDEX IF NOT EXISTS idx_{t}_job ON {t}(demo_job_id);" for t in STAGED)
+# Write–audit–publish: generated rows wait in a twin of their entity's table, tagged
+# with their job, until the dbt audit passes and one transaction publishes them.
+# Version 2 named the twins staged_<entity>; version 3 renamed them draft_<entity>,
+# so they no longer read like dbt's staging layer (stg_crm__*).
+_V2_TWINS = tuple(f"staged_{e}" for e in ENTITIES)
+V2_STAGED_INDEXES = "\n".join(f"CREATE INDEX IF NOT EXISTS idx_{t}_job ON {t}(demo_job_id);" for t in _V2_TWINS)
+
+
+def draft_table(entity: str) -> str:
+    """The table where a job's generated rows of the entity wait for their audit."""
+    return f"draft_{entity}"
+
 
 MIGRATIONS = (
     *MIGRATIONS,
@@ -191,6 +147,16 @@ MIGRATIONS = (
         name="staging tables for write-audit-publish",
         statements=tuple(entity_table_ddl(f"staged_{e}", e) for e in ENTITIES),
         postgres_only=_split(V2_STAGED_INDEXES),
+    ),
+    Migration(
+        version=3,
+        name="write-audit-publish tables renamed to drafts",
+        statements=tuple(f"ALTER TABLE staged_{e} RENAME TO {draft_table(e)}" for e in ENTITIES)
+        # dbt builds the renamed models' views afresh; the old ones would read the drafts under the old name.
+        + tuple(f"DROP VIEW IF EXISTS {MODELS_SCHEMA}.stg_crm__staged_{e}" for e in ENTITIES),
+        postgres_only=tuple(
+            f"ALTER INDEX IF EXISTS idx_staged_{e}_job RENAME TO idx_{draft_table(e)}_job" for e in ENTITIES
+        ),
     ),
 )
 

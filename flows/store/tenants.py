@@ -10,8 +10,7 @@ from typing import Any
 from flows.store.base import Store
 from flows.store.dbt_runner import MODELS_SCHEMA
 from generators.errors import DemogenError
-
-ENTITIES = ("companies", "contacts", "deals", "activities")
+from generators.frames import ENTITIES
 
 
 @dataclass(frozen=True)

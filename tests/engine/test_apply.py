@@ -55,7 +55,7 @@ def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenan
     for table in ("companies", "contacts", "deals", "activities"):
         rows = store.query(f"SELECT demo_generated, demo_source_month FROM {table} WHERE demo_job_id = ?", (job.id,))
         assert rows and all(r["demo_generated"] and r["demo_source_month"] in PRD_MONTHS for r in rows)
-        assert store.scalar(f"SELECT count(*) FROM staged_{table}") == 0
+        assert store.scalar(f"SELECT count(*) FROM draft_{table}") == 0
 
 
 def test_reapplying_a_completed_job_returns_it_and_creates_nothing(store: Store, tenant) -> None:

@@ -27,7 +27,7 @@ def _explode(point: str):
 
 
 def _staged(store: Store) -> int:
-    return sum(int(store.scalar(f"SELECT count(*) FROM staged_{e}")) for e in ENTITIES)
+    return sum(int(store.scalar(f"SELECT count(*) FROM draft_{e}")) for e in ENTITIES)
 
 
 @pytest.mark.parametrize("point", ["before_write", "after_write", "during_audit", "during_publish"])
@@ -57,7 +57,7 @@ def test_the_dbt_audit_blocks_a_corrupted_batch(store: Store, tenant) -> None:
 
     def corrupt(store: Store, job) -> None:
         store.execute(
-            "UPDATE staged_contacts SET created_at = ? WHERE id = (SELECT id FROM staged_contacts ORDER BY id LIMIT 1)",
+            "UPDATE draft_contacts SET created_at = ? WHERE id = (SELECT id FROM draft_contacts ORDER BY id LIMIT 1)",
             (datetime(2025, 1, 15, 8, 0, tzinfo=UTC),),  # 03:00 in New York
         )
 
@@ -77,8 +77,8 @@ def test_the_dbt_audit_blocks_rows_staged_for_another_tenant(store: Store, tenan
 
     def leak(store: Store, job) -> None:
         store.execute(
-            "UPDATE staged_companies SET tenant_id = ?"
-            " WHERE id = (SELECT id FROM staged_companies ORDER BY id LIMIT 1)",
+            "UPDATE draft_companies SET tenant_id = ?"
+            " WHERE id = (SELECT id FROM draft_companies ORDER BY id LIMIT 1)",
             (other.id,),
         )
 

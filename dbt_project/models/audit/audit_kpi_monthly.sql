@@ -1,4 +1,4 @@
--- The tenant's KPIs projected over published ∪ staged rows: what publishing the job would give.
+-- The tenant's KPIs projected over published rows ∪ the job's drafts: what publishing the job would give.
 
 with tenants as (
     select * from {{ ref('stg_crm__tenants') }}

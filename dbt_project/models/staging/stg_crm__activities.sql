@@ -4,7 +4,7 @@ with source as (
 
 final as (
     select
-        {{ stg_activities_columns() }}
+        {{ stg_crm_columns('activities', source('crm', 'activities')) }}
     from source
 )
 

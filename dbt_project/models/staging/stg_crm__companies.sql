@@ -4,7 +4,7 @@ with source as (
 
 final as (
     select
-        {{ stg_companies_columns() }}
+        {{ stg_crm_columns('companies', source('crm', 'companies')) }}
     from source
 )
 

@@ -4,7 +4,7 @@ with source as (
 
 final as (
     select
-        {{ stg_contacts_columns() }}
+        {{ stg_crm_columns('contacts', source('crm', 'contacts')) }}
     from source
 )
 

@@ -4,7 +4,7 @@ with source as (
 
 final as (
     select
-        {{ stg_deals_columns() }}
+        {{ stg_crm_columns('deals', source('crm', 'deals')) }}
     from source
 )
 

@@ -1,2 +1,2 @@
--- every targeted KPI, projected over published ∪ staged rows, is within its tolerance
+-- every targeted KPI, projected over published rows ∪ the job's drafts, is within its tolerance
 {{ targets_missed(ref('audit_kpi_monthly')) }}

@@ -1,4 +1,4 @@
--- staged records are created in their source month (tenant-local), in business hours,
+-- draft records are created in their source month (tenant-local), in business hours,
 -- not after the job's as-of time and not before the tenant existed
 {% set as_of = "cast('" ~ var('as_of') ~ "' as timestamp with time zone)" %}
 
@@ -6,37 +6,37 @@ with tenants as (
     select * from {{ ref('stg_crm__tenants') }}
 ),
 
-staged as (
+drafts as (
     select 'companies' as entity, company_id as record_id, tenant_id, created_at,
         cast(null as timestamp with time zone) as closed_at, demo_source_month
-    from {{ ref('audit_companies') }} where is_staged
+    from {{ ref('audit_companies') }} where is_draft
     union all
     select 'contacts', contact_id, tenant_id, created_at, null, demo_source_month
-    from {{ ref('audit_contacts') }} where is_staged
+    from {{ ref('audit_contacts') }} where is_draft
     union all
     select 'deals', deal_id, tenant_id, created_at, closed_at, demo_source_month
-    from {{ ref('audit_deals') }} where is_staged
+    from {{ ref('audit_deals') }} where is_draft
     union all
     select 'activities', activity_id, tenant_id, created_at, null, demo_source_month
-    from {{ ref('audit_activities') }} where is_staged
+    from {{ ref('audit_activities') }} where is_draft
 ),
 
 located as (
     select
-        staged.*,
+        drafts.*,
         tenants.created_at as tenant_created_at,
-        {{ month_label(local_month('staged.created_at', 'tenants.timezone')) }} as local_month,
-        extract(hour from staged.created_at at time zone tenants.timezone) as local_hour
-    from staged
-    inner join tenants on staged.tenant_id = tenants.tenant_id
+        {{ month_label(local_month('drafts.created_at', 'tenants.timezone')) }} as local_month,
+        extract(hour from drafts.created_at at time zone tenants.timezone) as local_hour
+    from drafts
+    inner join tenants on drafts.tenant_id = tenants.tenant_id
 ),
 
 violations as (
     select entity, record_id, created_at, closed_at, local_month, demo_source_month, local_hour
     from located
     where local_month <> demo_source_month
-        or local_hour < {{ var('business_hours_start') }}
-        or local_hour >= {{ var('business_hours_end') }}
+        or local_hour < {{ var('business_hours')[0] }}
+        or local_hour >= {{ var('business_hours')[1] }}
         or created_at > {{ as_of }}
         or closed_at > {{ as_of }}
         or created_at < tenant_created_at
