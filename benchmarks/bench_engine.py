@@ -9,11 +9,7 @@ Parts (each on a fresh database; PostgreSQL is a throwaway cluster unless --post
            of 1,000,000 records over 24 months, beside noise tenants. Limit < 5 s; goal < 0.1 s.
            --baseline REF also builds the dbt views of git REF in a schema of their own and
            times REF's read on the same data, interleaved, and checks both give the same KPIs.
-<<<<<<< HEAD
   publish  PostgreSQL only: write_drafts + publish_drafts (in a transaction) against a raw COPY
-=======
-  publish  PostgreSQL only: drafts.write_drafts + publish_drafts (in a transaction) against a raw COPY
->>>>>>> facts1
            of the same rows into empty copies of the tables, side by side. Goal: within 2x.
   million  PostgreSQL only: one plan of ~1,000,000 records through apply_plan, in a child
            process for its peak memory (ru_maxrss), with the time of every step from the job log.
@@ -43,12 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-<<<<<<< HEAD
 from benchmarks.engine_fixtures import ROOT, Databases, add_tenant, databases, install_baseline, load_synthetic, settle
-=======
-from engine_fixtures import ROOT, Databases, add_tenant, databases, install_baseline, load_synthetic, settle
-
->>>>>>> facts1
 from flows.engine import drafts
 from flows.engine.context import load_context
 from flows.engine.jobs import PatchJob
@@ -253,22 +244,13 @@ def _stage_and_publish(store: Store, frames: EntityFrames, job_id: str) -> tuple
     for entity in SCHEMAS:
         store.execute(f"TRUNCATE {entity}")  # as empty as the raw copy's tables
     clock = time.perf_counter()
-<<<<<<< HEAD
     written = drafts.write_drafts(store, frames)
-=======
-    staged = drafts.write_drafts(store, frames)
->>>>>>> facts1
     stage_s = time.perf_counter() - clock
     clock = time.perf_counter()
     with store.transaction():
         moved = drafts.publish_drafts(store, job_id)
-<<<<<<< HEAD
     if moved != written:
         raise SystemExit(f"publish moved {moved}, wrote {written}")
-=======
-    if moved != staged:
-        raise SystemExit(f"publish moved {moved}, staged {staged}")
->>>>>>> facts1
     return stage_s, time.perf_counter() - clock
 
 

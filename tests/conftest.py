@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from flows.store import Store, connect, open_store
+from flows.store.dbt_runner import work_dir_path
 from flows.store.migrate import ensure_initialised
 from tests.pg_cluster import Cluster, ClusterUnavailable, start_cluster
 
@@ -85,8 +86,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return fresh_database_url(backend, request, tmp_path)
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    url = fresh_database_url(backend, request, tmp_path)
+    yield url
+    # every database gets dbt's folder of its own under dbt_project/target: a test's goes with it
+    shutil.rmtree(work_dir_path(url, "duckdb" if url.startswith("duckdb") else "postgres"), ignore_errors=True)
 
 
 @pytest.fixture

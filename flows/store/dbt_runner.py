@@ -77,14 +77,18 @@ def _database_identity(url: str) -> str:
     return f"{parts.scheme}://{user}@{host}{parts.path}"
 
 
-def work_dir(store: Store) -> Path:
-    """dbt's target and log folder for this store's database: private to it and to this checkout.
+def work_dir_path(url: str, backend: str) -> Path:
+    """Where dbt's target and log folder of a database lives: named by a hash of its URL without the password.
 
-    The folder is named by a hash of the database's URL without its password, so two
-    databases never share compiled SQL or run results, and the name gives nothing away.
+    Two databases never share compiled SQL or run results, and the name gives nothing away.
     """
-    digest = hashlib.sha256(_database_identity(store.url).encode()).hexdigest()[:12]
-    folder = PROJECT_DIR / "target" / f"{store.backend}-{digest}"
+    digest = hashlib.sha256(_database_identity(url).encode()).hexdigest()[:12]
+    return PROJECT_DIR / "target" / f"{backend}-{digest}"
+
+
+def work_dir(store: Store) -> Path:
+    """dbt's target and log folder for this store's database, private to it and to this checkout (mode 0700)."""
+    folder = work_dir_path(store.url, store.backend)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)  # mkdir's mode is masked by the umask, and an older folder may be wider
     return folder
