@@ -100,14 +100,17 @@ def step_seconds(job: PatchJob, started: datetime, ended: datetime) -> dict[str,
     return {k: round(v, 3) for k, v in steps.items()}
 
 
-def timed_apply(store: Store, plan: PatchPlan) -> tuple[PatchJob, float, dict[str, float]]:
+def timed_apply(store: Store, plan: PatchPlan) -> tuple[PatchJob, dict[str, Any], float, dict[str, float]]:
+    """The completed job, its metrics, its wall seconds and the seconds of each step."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
     job = apply_plan(store, plan, as_of=NOW)
     seconds = time.perf_counter() - clock
     if job.status != "completed":
         raise SystemExit(f"benchmark job {job.id} {job.status}: {job.error_message}")
-    return job, seconds, step_seconds(job, started, datetime.now(UTC))
+    if job.metrics_json is None:
+        raise SystemExit(f"benchmark job {job.id} completed without metrics")
+    return job, job.metrics_json, seconds, step_seconds(job, started, datetime.now(UTC))
 
 
 # --- typical ---------------------------------------------------------------------------------------
@@ -120,8 +123,8 @@ def bench_typical(dbs: Databases, warm_runs: int, per_month: int) -> dict[str, A
         for n in range(warm_runs + 1):
             slug = f"typical-{n}"
             add_tenant(store, slug, created_at=datetime(2024, 1, 1, tzinfo=UTC))
-            job, seconds, steps = timed_apply(store, make_plan(slug, months, per_month, seed=f"typical-{n}"))
-            runs.append({"s": round(seconds, 3), "steps": steps, "records": job.metrics_json["recordsCreated"]})
+            _, metrics, seconds, steps = timed_apply(store, make_plan(slug, months, per_month, seed=f"typical-{n}"))
+            runs.append({"s": round(seconds, 3), "steps": steps, "records": metrics["recordsCreated"]})
             print(f"  typical run {n}: {seconds:.2f} s, {runs[-1]['records']} records", flush=True)
     warm = runs[1:] or runs
     return {
@@ -300,12 +303,12 @@ def million_child(url: str, records: int) -> None:
         add_tenant(store, "million", created_at=datetime(2024, 1, 1, tzinfo=UTC))
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         plan = make_plan("million", MILLION_MONTHS, records // len(MILLION_MONTHS), seed="million")
-        job, seconds, steps = timed_apply(store, plan)
+        job, metrics, seconds, steps = timed_apply(store, plan)
     print(
         json.dumps(
             {
-                "records": job.metrics_json["recordsCreated"],
-                "by_entity": job.metrics_json["byEntity"],
+                "records": metrics["recordsCreated"],
+                "by_entity": metrics["byEntity"],
                 "wall_s": round(seconds, 2),
                 "steps_s": steps,
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,10 +171,10 @@ def main(argv: list[str] | None = None) -> None:
             order = [("engine", engine_run), ("flow", flow_run)]
             for name, fn in order if n % 2 == 0 else order[::-1]:
                 url = copies.fresh()
-                times[name].append(timed(lambda fn=fn, url=url: fn(url)))
+                times[name].append(timed(partial(fn, url)))
             for name, api in (("cli-engine", None), ("cli-flow", api_url)) if not args.quick else ():
                 url = copies.fresh()
-                times[name].append(timed(lambda url=url, api=api: cli_run(url, api)))
+                times[name].append(timed(partial(cli_run, url, api)))
         dbt_times = dbt_runs(copies.fresh(), args.runs) if not args.quick else None
     shutil.rmtree(work, ignore_errors=True)
     load = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"

@@ -23,7 +23,7 @@ def summarise_tenants(database_url: str | None, include_all: bool) -> list[dict[
     with open_store(database_url) as store:
         summaries = list_tenants(store, include_all=include_all)
         for s in summaries:
-            kpis = monthly_kpis(store, s.tenant, s.first_month, s.last_month) if s.first_month else {}
+            kpis = monthly_kpis(store, s.tenant, s.first_month, s.last_month) if s.first_month and s.last_month else {}
             if kpis:
                 create_table_artifact(
                     artifacts.kpi_summary_table(kpis),

@@ -114,8 +114,7 @@ class Window:
     def stamp(self, lower: pl.Series, u: pl.Series, weekend: pl.Series) -> pl.Series:
         """Instants >= lower (each needs can_follow), on weekends where flagged and possible."""
         days, ends = self.weekdays, self.weekends
-        lower = pl.select(pl.max_horizontal(lower.cast(pl.Int64), pl.lit(self.lo, pl.Int64)))
-        lower = lower.to_series()
+        lower = pl.select(pl.max_horizontal(lower.cast(pl.Int64), pl.lit(self.lo, pl.Int64))).to_series()
         if days.total <= 0:
             return ends.sample_after(lower, u, ends.mass_at(lower))
         floor = days.mass_at(lower)

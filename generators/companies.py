@@ -106,8 +106,11 @@ def _names(language: str) -> list[pl.Expr]:
         else pl.concat_str(people, pl.lit(space), pl.col("word"))
     )
     if language in NO_SPACE:  # 株式会社 goes before or after the name
-        named = pl.when(pl.col("domain_style") == 0).then(pl.concat_str(pl.col("form"), core))
-        named = named.otherwise(pl.concat_str(core, pl.col("form")))
+        named = (
+            pl.when(pl.col("domain_style") == 0)
+            .then(pl.concat_str(pl.col("form"), core))
+            .otherwise(pl.concat_str(core, pl.col("form")))
+        )
     else:
         named = pl.concat_str(core, pl.lit(" "), pl.col("form"))
     name = pl.when(pl.col("with_form")).then(named).otherwise(core)

@@ -25,15 +25,20 @@ def _existing(schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 
 # Existing companies may also carry "name" (used to name their deals; else the domain is used).
-EXISTING_COMPANIES = {"id": UUID, "domain": pl.String, "created_at": TS, "name": pl.String}
-EXISTING_CONTACTS = {
+EXISTING_COMPANIES: dict[str, pl.DataType] = {
+    "id": UUID,
+    "domain": pl.String(),
+    "created_at": TS,
+    "name": pl.String(),
+}
+EXISTING_CONTACTS: dict[str, pl.DataType] = {
     "id": UUID,
     "company_id": UUID,
-    "email": pl.String,
-    "status": pl.String,
+    "email": pl.String(),
+    "status": pl.String(),
     "created_at": TS,
 }
-EXISTING_DEALS = {"id": UUID, "contact_id": UUID, "company_id": UUID, "created_at": TS}
+EXISTING_DEALS: dict[str, pl.DataType] = {"id": UUID, "contact_id": UUID, "company_id": UUID, "created_at": TS}
 
 
 @dataclass(frozen=True)

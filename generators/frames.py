@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-UUID = pl.String  # ids travel as canonical uuid strings; the store casts them
+UUID = pl.String()  # ids travel as canonical uuid strings; the store casts them
 TS = pl.Datetime("us", "UTC")
 MONEY = pl.Decimal(14, 2)
 
@@ -49,7 +49,7 @@ def _ref(name: str, *, not_null: bool = False) -> Column:
 
 
 def _text(name: str, length: int, *, not_null: bool = False) -> Column:
-    return Column(name, pl.String, f"VARCHAR({length})", not_null=not_null)
+    return Column(name, pl.String(), f"VARCHAR({length})", not_null=not_null)
 
 
 # When a record was created, changed and deleted; for generated rows, which job and month made it.
@@ -57,7 +57,7 @@ _PROVENANCE: tuple[Column, ...] = (
     Column("created_at", TS, "TIMESTAMPTZ", not_null=True),
     Column("updated_at", TS, "TIMESTAMPTZ", not_null=True),
     Column("deleted_at", TS, "TIMESTAMPTZ"),
-    Column("demo_generated", pl.Boolean, "BOOLEAN", not_null=True, default="FALSE"),
+    Column("demo_generated", pl.Boolean(), "BOOLEAN", not_null=True, default="FALSE"),
     _ref("demo_job_id"),
     _text("demo_source_month", 7),
 )
@@ -100,7 +100,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _text("name", 300, not_null=True),
         Column("value", MONEY, "DECIMAL(14, 2)", not_null=True),
         _text("currency", 3, not_null=True),
-        Column("expected_close_date", pl.Date, "DATE"),
+        Column("expected_close_date", pl.Date(), "DATE"),
         Column("closed_at", TS, "TIMESTAMPTZ"),
         *_PROVENANCE,
     ),

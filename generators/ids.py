@@ -9,7 +9,7 @@ import polars as pl
 import pyarrow as pa
 
 try:  # CPython's built-in SHA-1 costs half of OpenSSL's per call on inputs this small
-    from _sha1 import sha1
+    from _sha1 import sha1  # type: ignore[import-not-found]  # typeshed has no stub for this CPython module
 except ImportError:  # pragma: no cover - other interpreters
     from hashlib import sha1
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flows.store import Store
 from flows.store.tenants import Tenant, resolve_tenant
 
 NS = uuid.UUID("0b7f3f2e-8f0e-4a57-9c1a-2f6f1e2d3c4b")
 ENTITY_TABLES = ("companies", "contacts", "deals", "activities")
+
+T = TypeVar("T")
+
+
+def present(value: T | None) -> T:
+    """`value`, asserted to be set: a field a finished job must have filled in."""
+    assert value is not None
+    return value
 
 
 def new_id(*parts: object) -> str:

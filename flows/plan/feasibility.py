@@ -61,8 +61,8 @@ def nearest_feasible(target: Mapping[str, Any], current: Mapping[str, Any] | Non
 
 def _won_deal_value(target: Mapping[str, Any]) -> Decimal:
     """What each added won deal is worth: the target's average won deal, at least MIN_WON_DEAL_VALUE."""
-    won = as_number(WON, target.get(WON)) or 1
-    average = as_number(WON_VALUE, target.get(WON_VALUE)) / won
+    won = int(as_number(WON, target.get(WON))) or 1
+    average = Decimal(as_number(WON_VALUE, target.get(WON_VALUE))) / won
     return max(MIN_WON_DEAL_VALUE, average.quantize(Decimal(1)))
 
 

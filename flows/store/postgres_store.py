@@ -54,16 +54,16 @@ class PostgresStore(Store):
         return self._conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = self.conn.execute(_pg_sql(sql), list(params) or None)  # type: ignore[arg-type]
+        cursor = self.conn.execute(_pg_sql(sql), list(params) or None)
         return cursor.rowcount
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = self.conn.execute(_pg_sql(sql), list(params) or None)  # type: ignore[arg-type]
+        cursor = self.conn.execute(_pg_sql(sql), list(params) or None)
         names = [d.name for d in cursor.description or ()]
         return [{n: normalise(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
 
     def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
-        cursor = self.conn.execute(_pg_sql(sql), list(params) or None)  # type: ignore[arg-type]
+        cursor = self.conn.execute(_pg_sql(sql), list(params) or None)
         names = [d.name for d in cursor.description or ()]
         rows = [[normalise(v) for v in row] for row in cursor.fetchall()]
         return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)

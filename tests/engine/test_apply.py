@@ -14,7 +14,7 @@ from flows.kpis.reads import monthly_kpis
 from flows.store import Store
 from flows.store.migrate import DEFAULT_ADMIN_EMAIL
 from tests.engine.plans import NOW, PRD_MONTHS, make_plan
-from tests.helpers import insert_rows, insert_tenant, table_digest
+from tests.helpers import insert_rows, insert_tenant, present, table_digest
 
 
 def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenant) -> None:
@@ -30,8 +30,8 @@ def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenan
     assert sum(after[m]["activitiesCount"] for m in PRD_MONTHS) == 288
 
     assert job.progress == 100 and job.error_message is None
-    assert job.metrics_json["recordsCreated"] == 180 + 144 + 36 + 30 + 288
-    assert job.metrics_json["byRecordType"] == {
+    assert present(job.metrics_json)["recordsCreated"] == 180 + 144 + 36 + 30 + 288
+    assert present(job.metrics_json)["byRecordType"] == {
         "leads": 180,
         "contacts": 144,
         "companies": 36,
@@ -40,11 +40,12 @@ def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenan
     }
     assert (job.range_start_month, job.range_end_month) == ("2025-01", "2025-03")
     assert job.created_by_id == store.scalar("SELECT id FROM users WHERE email = ?", (DEFAULT_ADMIN_EMAIL,))
-    assert [s["month"] for s in job.before_kpis_json] == list(PRD_MONTHS)
-    assert all(v == 0 for s in job.before_kpis_json for v in s["metrics"].values())
-    assert job.after_kpis_json[0]["metrics"]["leadsCreated"] == 50
-    assert job.diff_report_json["allTargetsMet"] is True
-    assert job.diff_report_json["audit"]["success"] and job.diff_report_json["verification"]["success"]
+    before, after_kpis, report = present(job.before_kpis_json), present(job.after_kpis_json), present(job.diff_report_json)
+    assert [s["month"] for s in before] == list(PRD_MONTHS)
+    assert all(v == 0 for s in before for v in s["metrics"].values())
+    assert after_kpis[0]["metrics"]["leadsCreated"] == 50
+    assert report["allTargetsMet"] is True
+    assert report["audit"]["success"] and report["verification"]["success"]
     logged = [entry["step"] for entry in job.logs]
     for step in ("create", "prepare", "generate", "write", "audit", "publish", "verify"):
         assert step in logged
@@ -100,8 +101,8 @@ def test_targets_plan_tops_up_a_month_that_holds_data(store: Store, tenant) -> N
     assert job.status == "completed", job.error_message
     feb = monthly_kpis(store, tenant, "2025-02", "2025-02")["2025-02"]
     assert (feb["leadsCreated"], feb["companiesCreated"], feb["contactsCreated"]) == (20, 5, 4)
-    assert job.metrics_json["byRecordType"]["leads"] == 13
-    assert job.before_kpis_json[0]["metrics"]["leadsCreated"] == 7
+    assert present(job.metrics_json)["byRecordType"]["leads"] == 13
+    assert present(job.before_kpis_json)[0]["metrics"]["leadsCreated"] == 7
 
 
 @pytest.mark.parametrize(

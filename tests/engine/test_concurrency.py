@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from flows.engine.jobs import PatchJob
 from flows.engine.run import apply_plan
 from flows.kpis.reads import monthly_kpis
 from flows.store import open_store
@@ -20,7 +21,7 @@ def test_concurrent_applies_of_one_plan_publish_once(database_url: str) -> None:
     with open_store(database_url) as store:
         tenant = insert_tenant(store, slug="acme")
     plan = make_plan({"2025-01": PRD_MONTHS["2025-01"]})
-    outcomes: list[object] = []
+    outcomes: list[PatchJob | DemogenError] = []
     barrier = threading.Barrier(2)
 
     def run() -> None:

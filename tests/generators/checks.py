@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TypedDict, TypeVar, Unpack
 
 import polars as pl
 
@@ -28,6 +29,34 @@ PRD_JANUARY = {
     "leadsCreated": 50, "contactsCreated": 40, "companiesCreated": 10, "dealsCreated": 8,
     "closedWonCount": 3, "closedWonValue": 25000, "pipelineAddedValue": 75000,
 }
+
+T = TypeVar("T")
+
+
+def scalar(value: object, kind: type[T]) -> T:
+    """A Polars aggregate (typed as any literal or null) narrowed to the type the test expects."""
+    assert isinstance(value, kind), (value, kind)
+    return value
+
+
+def lowest(series: pl.Series, kind: type[T]) -> T:
+    return scalar(series.min(), kind)
+
+
+def highest(series: pl.Series, kind: type[T]) -> T:
+    return scalar(series.max(), kind)
+
+
+def mean(series: pl.Series) -> float:
+    return scalar(series.mean(), float)
+
+
+def median(series: pl.Series) -> float:
+    return scalar(series.median(), float)
+
+
+def quantile(series: pl.Series, q: float) -> float:
+    return scalar(series.quantile(q), float)
 
 
 def make_ctx(
@@ -63,7 +92,19 @@ def _id(*parts: object) -> str:
     return str(uuid.uuid5(uuid.UUID(JOB), "existing:" + ":".join(map(str, parts))))
 
 
-def existing_tenant(n_companies: int = 30, per_company: int = 3, **kwargs: object) -> TenantContext:
+class TenantOptions(TypedDict, total=False):
+    """The tenant settings a test may vary; the rest of the context is fixed."""
+
+    timezone: str
+    locale: str
+    created_at: datetime
+    tenant_id: str
+    typical_deal_size: Decimal
+
+
+def existing_tenant(
+    n_companies: int = 30, per_company: int = 3, **options: Unpack[TenantOptions]
+) -> TenantContext:
     """A tenant with companies, contacts (some leads) and deals from 2024 and from March 2025."""
     stamps = [datetime(2024, 5, 6, 15, 0, tzinfo=UTC), datetime(2025, 3, 10, 14, 30, tzinfo=UTC)]
     companies = pl.DataFrame({
@@ -86,21 +127,21 @@ def existing_tenant(n_companies: int = 30, per_company: int = 3, **kwargs: objec
         "company_id": [_id("company", i) for i in range(n_companies)],
         "created_at": [stamps[i % 2] for i in range(n_companies)],
     }, schema_overrides={"created_at": TS})
-    return make_ctx(companies=companies, contacts=contacts, deals=deals, **kwargs)  # type: ignore[arg-type]
+    return make_ctx(companies=companies, contacts=contacts, deals=deals, **options)
 
 
 def local(frame: pl.DataFrame, column: str, timezone: str) -> pl.Series:
     return frame[column].dt.convert_time_zone(timezone)
 
 
-def kpis(frames: EntityFrames, timezone: str) -> dict[str, dict[str, object]]:
-    """Per month, the eight metrics computed the way DESIGN decision 2 defines them."""
+def kpis(frames: EntityFrames, timezone: str) -> dict[str, dict[str, int | Decimal]]:
+    """Per month, the eight metrics: records created in the tenant's local month, not deleted."""
     def month(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.with_columns(
             month=pl.col("created_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m")
         ).filter(pl.col("deleted_at").is_null())
 
-    out: dict[str, dict[str, object]] = {}
+    out: dict[str, dict[str, int | Decimal]] = {}
 
     def add(frame: pl.DataFrame, metric: str, value: pl.Expr) -> None:
         for m, v in frame.group_by("month").agg(value.alias("v")).iter_rows():
@@ -121,7 +162,7 @@ def kpis(frames: EntityFrames, timezone: str) -> dict[str, dict[str, object]]:
 
 
 def assert_targets_met(
-    frames: EntityFrames, timezone: str, plan: list[tuple[str, Mapping[str, object]]]
+    frames: EntityFrames, timezone: str, plan: Sequence[tuple[str, Mapping[str, object]]]
 ) -> None:
     """Every set target of every month is met exactly (money to the cent)."""
     measured = kpis(frames, timezone)

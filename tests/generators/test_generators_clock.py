@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generators.clock import build_window, closing_clock
+from tests.generators.checks import highest
 
 ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Lord_Howe",
          "America/St_Johns", "Pacific/Chatham"]
@@ -59,11 +60,11 @@ def test_no_weekend_hours_after_the_last_weekday_hour():
     lo = int(datetime(2025, 5, 1, tzinfo=zone).timestamp())  # May 2025 ends on a Saturday
     hi = int(datetime(2025, 6, 1, tzinfo=zone).timestamp())
     window = build_window(lo, hi, "Europe/Berlin", [1.0])
-    last_weekday = window.weekdays.segments["start"].max()
+    last_weekday = highest(window.weekdays.segments["start"], int)
     weekend_days = {datetime.fromtimestamp(t, zone).day
                     for t in window.weekends.segments["start"]}
     assert weekend_days == {3, 4, 10, 11, 17, 18, 24, 25}
-    assert window.weekends.segments["start"].max() < last_weekday
+    assert highest(window.weekends.segments["start"], int) < last_weekday
     saturday = build_window(int(datetime(2025, 5, 31, tzinfo=zone).timestamp()), hi,
                             "Europe/Berlin", [1.0])
     assert saturday.weekdays.total == 0 and saturday.weekends.segments.height == 10

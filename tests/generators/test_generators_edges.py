@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 
 import polars as pl
 import pytest
 
-from generators import SCHEMAS, GenerationError, Stage, generate_month, generate_plan
+from generators import SCHEMAS, GenerationError, Stage, TenantContext, generate_month, generate_plan
+from generators.month import Delta
 from tests.generators.checks import (
     AS_OF,
     JOB,
@@ -69,10 +72,15 @@ def test_a_month_of_100_000_records():
     assert_all_rules(frames, ctx)
 
 
-def _fails(deltas, ctx, match, month="2025-01", **kwargs):
-    options = {"as_of": AS_OF, "job_id": JOB, "seed": 1} | kwargs
+def _fails(
+    deltas: Mapping[str, Delta],
+    ctx: TenantContext,
+    match: str,
+    month: str = "2025-01",
+    as_of: datetime = AS_OF,
+) -> None:
     with pytest.raises(GenerationError, match=match) as error:
-        generate_month(month, deltas, ctx, **options)
+        generate_month(month, deltas, ctx, as_of=as_of, job_id=JOB, seed=1)
     assert "\n" not in str(error.value)
     assert isinstance(error.value, ValueError)
 
@@ -101,7 +109,7 @@ def test_allocation_errors_name_the_month():
 
 
 def test_money_too_small_to_share_is_refused():
-    _fails({"dealsCreated": 3, "closedWonCount": 3, "closedWonValue": "0.02"}, existing_tenant(),
+    _fails({"dealsCreated": 3, "closedWonCount": 3, "closedWonValue": Decimal("0.02")}, existing_tenant(),
            r"^2025-01: closedWonValue \(0.02\) cannot give 3 won deals at least 0.01 each$")
 
 

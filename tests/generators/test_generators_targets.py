@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from generators import AllocationError, allocate_month, companies_before, generate_plan
+from generators.month import Delta
 from tests.generators.checks import (
     AS_OF,
     JOB,
@@ -24,7 +25,7 @@ MONTHS = ("2025-01", "2025-02", "2025-03", "2025-04")
 
 
 @st.composite
-def month_deltas(draw: st.DrawFn) -> dict[str, object]:
+def month_deltas(draw: st.DrawFn) -> dict[str, Delta]:
     deals = draw(st.none() | st.integers(0, 40))
     won = draw(st.integers(0, deals or 0))
     cents = st.integers(won * 100 + 1, 400_000_00).map(lambda c: Decimal(c) / 100)
@@ -32,7 +33,7 @@ def month_deltas(draw: st.DrawFn) -> dict[str, object]:
     pipeline = draw(st.none() | st.integers(0, 900_000_00).map(lambda c: Decimal(c) / 100))
     if pipeline is not None and won_value is not None:
         pipeline += won_value  # pipeline includes the won money
-    deltas = {
+    deltas: dict[str, Delta] = {
         "leadsCreated": draw(st.none() | st.integers(0, 300)),
         "contactsCreated": draw(st.none() | st.integers(0, 300)),
         "companiesCreated": draw(st.none() | st.integers(1, 60)),

@@ -13,7 +13,7 @@ import pytest
 
 from flows.store import open_store
 from flows.store.tenants import Tenant
-from tests.helpers import insert_tenant
+from tests.helpers import insert_tenant, present
 
 SLUG = "acme-corp-demo"
 CREATED = datetime(2024, 11, 1, 5, 0, tzinfo=UTC)  # midnight in New York: the tenant's first month is 2024-11
@@ -82,7 +82,7 @@ def task_names(flow_run_id: UUID) -> list[str]:
 
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-    return [run.name.rsplit("-", 1)[0] for run in sorted(runs, key=lambda r: r.expected_start_time or r.created)]
+    return [run.name.rsplit("-", 1)[0] for run in sorted(runs, key=lambda r: present(r.expected_start_time or r.created))]
 
 
 def project_file(path: str) -> Path:

@@ -22,6 +22,7 @@ from flows.store import open_store
 from flows.store.tenants import Tenant, resolve_tenant
 from generators.calendar import month_range
 from generators.errors import DemogenError
+from tests.helpers import present
 from tests.prefect.conftest import SLUG, artifacts_of
 
 NY = "America/New_York"
@@ -166,7 +167,7 @@ def test_a_missed_run_catches_up_and_one_tenant_failing_spares_the_others(acme: 
     assert state.is_failed()
     with pytest.raises(DemogenError, match="roll-forward failed for 1 of 2 tenants: no-such-tenant: unknown tenant"):
         state.result()
-    rows = artifacts_of(state.state_details.flow_run_id)["roll-forward"]
+    rows = artifacts_of(present(state.state_details.flow_run_id))["roll-forward"]
     assert [(r["tenant"], r["status"]) for r in rows] == [("no-such-tenant", "failed"), (SLUG, "rolled forward")]
     after = kpis(acme, "2025-01", "2025-03")
     full = targeted(month_metrics(TEMPLATE, "2025-02", "2024-11"))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pytest
 
 from flows.engine.jobs import list_jobs
 from flows.kpis.reads import monthly_kpis
 from flows.patch import apply_patch, observe_progress
+from flows.plan.model import PatchPlan
 from flows.store import open_store
 from flows.store.tenants import resolve_tenant
 from generators.errors import DemogenError
@@ -25,12 +26,20 @@ TARGETS = {"leadsCreated": 12, "contactsCreated": 8, "companiesCreated": 3, "dea
            "closedWonValue": 18000, "pipelineAddedValue": 30000}  # fmt: skip
 
 
-def plan(tenant: str, seed: str) -> dict[str, Any]:
-    return {"tenant": tenant, "mode": "additive", "planType": "targets", "seed": seed,
-            "months": [{"month": "2025-01", "metrics": TARGETS}]}  # fmt: skip
+def plan(tenant: str, seed: str) -> PatchPlan:
+    return PatchPlan.model_validate({"tenant": tenant, "mode": "additive", "planType": "targets", "seed": seed,
+                                     "months": [{"month": "2025-01", "metrics": TARGETS}]})  # fmt: skip
 
 
-def in_thread(database_url: str, tenant: str, seed: str, **options: Any) -> Callable[[], dict[str, Any]]:
+class PatchOptions(TypedDict, total=False):
+    """The flow parameters a test varies per run."""
+
+    lock_wait_seconds: float
+
+
+def in_thread(
+    database_url: str, tenant: str, seed: str, **options: Unpack[PatchOptions]
+) -> Callable[[], dict[str, Any]]:
     return lambda: apply_patch(plan=plan(tenant, seed), database_url=database_url, **options)
 
 
