@@ -33,7 +33,8 @@ class Clock:
     @classmethod
     def of(cls, segments: list[tuple[int, int, float]]) -> Clock:
         frame = pl.DataFrame(
-            segments, schema={"start": pl.Int64, "length": pl.Int64, "weight": pl.Float64},
+            segments,
+            schema={"start": pl.Int64, "length": pl.Int64, "weight": pl.Float64},
             orient="row",
         ).with_columns(after=(pl.col("length") * pl.col("weight")).cum_sum())
         # `before` is `after` shifted, bit for bit, so a segment's end and the next start agree.
@@ -51,8 +52,10 @@ class Clock:
         frame = self.segments.gather(idx.clip(0)).with_columns(t=t, idx=idx)
         within = pl.col("t") - pl.col("start")
         return frame.select(
-            pl.when(pl.col("idx") < 0).then(0.0)
-            .when(within >= pl.col("length")).then(pl.col("after"))
+            pl.when(pl.col("idx") < 0)
+            .then(0.0)
+            .when(within >= pl.col("length"))
+            .then(pl.col("after"))
             .otherwise(pl.col("before") + pl.col("weight") * within)
         ).to_series()
 

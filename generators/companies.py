@@ -39,9 +39,7 @@ def existing_companies(scope: Scope) -> pl.DataFrame:
     """The tenant's companies as parents: id, domain, label (name or domain), created second."""
     frame = scope.ctx.companies
     label = (
-        pl.col("name")
-        if "name" in frame.columns
-        else pl.col("domain").str.split(".").list.first().str.to_titlecase()
+        pl.col("name") if "name" in frame.columns else pl.col("domain").str.split(".").list.first().str.to_titlecase()
     )
     return frame.select(
         pl.col("id").cast(pl.String),
@@ -74,32 +72,34 @@ def build_companies(scope: Scope, n: int) -> pl.DataFrame:
     large = size >= LARGE_FROM
     small_form = pools.small_forms.gather(rng.integers("small_form", n, len(pools.small_forms)))
     large_form = pools.large_forms.gather(rng.integers("large_form", n, len(pools.large_forms)))
-    frame = pl.DataFrame({
-        "industry_idx": industry,
-        "size_idx": size,
-        "s1": first_surname["display"],
-        "s1a": first_surname["ascii"],
-        "s2": second_surname["display"],
-        "s2a": second_surname["ascii"],
-        "word": words["word"].gather(word_row),
-        "worda": words["word_ascii"].gather(word_row),
-        "form": large_form.zip_with(large, small_form),
-        "with_form": rng.uniform("with_form", n) < LEGAL_FORM_SHARE,
-        "double": (rng.uniform("double", n) < DOUBLE_NAME_SHARE)
-        & (first_surname["ascii"] != second_surname["ascii"])
-        & (pools.language not in NO_SPACE),
-        "domain_style": rng.integers("domain_style", n, 3),
-        "local_tld": rng.uniform("tld", n) < LOCAL_TLD_SHARE,
-        "city": pools.cities.gather(rng.integers("city", n, len(pools.cities))),
-    })
+    frame = pl.DataFrame(
+        {
+            "industry_idx": industry,
+            "size_idx": size,
+            "s1": first_surname["display"],
+            "s1a": first_surname["ascii"],
+            "s2": second_surname["display"],
+            "s2a": second_surname["ascii"],
+            "word": words["word"].gather(word_row),
+            "worda": words["word_ascii"].gather(word_row),
+            "form": large_form.zip_with(large, small_form),
+            "with_form": rng.uniform("with_form", n) < LEGAL_FORM_SHARE,
+            "double": (rng.uniform("double", n) < DOUBLE_NAME_SHARE)
+            & (first_surname["ascii"] != second_surname["ascii"])
+            & (pools.language not in NO_SPACE),
+            "domain_style": rng.integers("domain_style", n, 3),
+            "local_tld": rng.uniform("tld", n) < LOCAL_TLD_SHARE,
+            "city": pools.cities.gather(rng.integers("city", n, len(pools.cities))),
+        }
+    )
     return _finish(scope, frame.with_columns(_names(pools.language)), industries)
 
 
 def _names(language: str) -> list[pl.Expr]:
     space = "" if language in NO_SPACE else " "
-    people = pl.when(pl.col("double")).then(
-        pl.concat_str(pl.col("s1"), pl.lit(" & "), pl.col("s2"))
-    ).otherwise(pl.col("s1"))
+    people = (
+        pl.when(pl.col("double")).then(pl.concat_str(pl.col("s1"), pl.lit(" & "), pl.col("s2"))).otherwise(pl.col("s1"))
+    )
     core = (
         pl.concat_str(pl.col("word"), pl.lit(space), people)
         if language in WORD_FIRST
@@ -114,9 +114,7 @@ def _names(language: str) -> list[pl.Expr]:
     else:
         named = pl.concat_str(core, pl.lit(" "), pl.col("form"))
     name = pl.when(pl.col("with_form")).then(named).otherwise(core)
-    stem = pl.when(pl.col("double")).then(pl.concat_str(pl.col("s1a"), pl.col("s2a"))).otherwise(
-        pl.col("s1a")
-    )
+    stem = pl.when(pl.col("double")).then(pl.concat_str(pl.col("s1a"), pl.col("s2a"))).otherwise(pl.col("s1a"))
     return [name.alias("name"), stem.alias("stem")]
 
 
@@ -126,8 +124,10 @@ def _finish(scope: Scope, frame: pl.DataFrame, industries: list[str]) -> pl.Data
     hyphened = pl.concat_str(pl.col("stem"), pl.lit("-"), pl.col("worda"), pl.lit("."), tld)
     short = pl.concat_str(pl.col("stem"), pl.lit("."), tld)
     preferred = (
-        pl.when(pl.col("domain_style") == 0).then(joined)
-        .when(pl.col("domain_style") == 1).then(hyphened)
+        pl.when(pl.col("domain_style") == 0)
+        .then(joined)
+        .when(pl.col("domain_style") == 1)
+        .then(hyphened)
         .otherwise(short)
     )
     taken = existing_companies(scope)["domain"].drop_nulls()
@@ -145,7 +145,21 @@ def _finish(scope: Scope, frame: pl.DataFrame, industries: list[str]) -> pl.Data
         owner_id=scope.owners("companies", n),
         created_s=scope.stamps("companies", pl.Series([scope.window.lo] * n, dtype=pl.Int64)),
     )
-    return scope.with_ids("companies", frame).with_columns(label=pl.col("name")).select(
-        "id", "owner_id", "name", "domain", "industry", "size", "city", "country",
-        "created_s", "size_weight", "deal_factor", "label",
+    return (
+        scope.with_ids("companies", frame)
+        .with_columns(label=pl.col("name"))
+        .select(
+            "id",
+            "owner_id",
+            "name",
+            "domain",
+            "industry",
+            "size",
+            "city",
+            "country",
+            "created_s",
+            "size_weight",
+            "deal_factor",
+            "label",
+        )
     )

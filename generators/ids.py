@@ -63,7 +63,5 @@ class IdMinter:
     def ids(self, entity: str) -> pl.Series:
         if entity not in self._minted:
             start = self._starts.get(entity, 0)
-            self._minted[entity] = uuid5_range(
-                self._namespace, entity, start, self._counts[entity]
-            )
+            self._minted[entity] = uuid5_range(self._namespace, entity, start, self._counts[entity])
         return self._minted[entity]

@@ -40,7 +40,11 @@ def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenan
     }
     assert (job.range_start_month, job.range_end_month) == ("2025-01", "2025-03")
     assert job.created_by_id == store.scalar("SELECT id FROM users WHERE email = ?", (DEFAULT_ADMIN_EMAIL,))
-    before, after_kpis, report = present(job.before_kpis_json), present(job.after_kpis_json), present(job.diff_report_json)
+    before, after_kpis, report = (
+        present(job.before_kpis_json),
+        present(job.after_kpis_json),
+        present(job.diff_report_json),
+    )
     assert [s["month"] for s in before] == list(PRD_MONTHS)
     assert all(v == 0 for s in before for v in s["metrics"].values())
     assert after_kpis[0]["metrics"]["leadsCreated"] == 50

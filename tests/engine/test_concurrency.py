@@ -52,8 +52,10 @@ def test_concurrent_applies_of_one_plan_publish_once(database_url: str) -> None:
 def test_two_plans_on_one_tenant_serialise_on_the_tenant_lock(database_url: str) -> None:
     with open_store(database_url) as store:
         tenant = insert_tenant(store, slug="acme")
-    plans = [make_plan({"2025-01": PRD_MONTHS["2025-01"]}, seed="a"), make_plan({"2025-01": PRD_MONTHS["2025-01"]},
-                                                                                 seed="b")]
+    plans = [
+        make_plan({"2025-01": PRD_MONTHS["2025-01"]}, seed="a"),
+        make_plan({"2025-01": PRD_MONTHS["2025-01"]}, seed="b"),
+    ]
     results: list[object] = []
 
     def run(plan) -> None:

@@ -77,8 +77,7 @@ def test_the_dbt_audit_blocks_rows_staged_for_another_tenant(store: Store, tenan
 
     def leak(store: Store, job) -> None:
         store.execute(
-            "UPDATE draft_companies SET tenant_id = ?"
-            " WHERE id = (SELECT id FROM draft_companies ORDER BY id LIMIT 1)",
+            "UPDATE draft_companies SET tenant_id = ? WHERE id = (SELECT id FROM draft_companies ORDER BY id LIMIT 1)",
             (other.id,),
         )
 

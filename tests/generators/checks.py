@@ -26,8 +26,13 @@ WON = {s.id for s in STAGES if s.is_won}
 LOST = {s.id for s in STAGES if s.is_lost}
 OPEN = {s.id for s in STAGES if not s.is_won and not s.is_lost}
 PRD_JANUARY = {
-    "leadsCreated": 50, "contactsCreated": 40, "companiesCreated": 10, "dealsCreated": 8,
-    "closedWonCount": 3, "closedWonValue": 25000, "pipelineAddedValue": 75000,
+    "leadsCreated": 50,
+    "contactsCreated": 40,
+    "companiesCreated": 10,
+    "dealsCreated": 8,
+    "closedWonCount": 3,
+    "closedWonValue": 25000,
+    "pipelineAddedValue": 75000,
 }
 
 T = TypeVar("T")
@@ -102,31 +107,38 @@ class TenantOptions(TypedDict, total=False):
     typical_deal_size: Decimal
 
 
-def existing_tenant(
-    n_companies: int = 30, per_company: int = 3, **options: Unpack[TenantOptions]
-) -> TenantContext:
+def existing_tenant(n_companies: int = 30, per_company: int = 3, **options: Unpack[TenantOptions]) -> TenantContext:
     """A tenant with companies, contacts (some leads) and deals from 2024 and from March 2025."""
     stamps = [datetime(2024, 5, 6, 15, 0, tzinfo=UTC), datetime(2025, 3, 10, 14, 30, tzinfo=UTC)]
-    companies = pl.DataFrame({
-        "id": [_id("company", i) for i in range(n_companies)],
-        "domain": [f"existing{i}.example" for i in range(n_companies)],
-        "created_at": [stamps[i % 2] for i in range(n_companies)],
-        "name": [f"Existing {i} Inc." for i in range(n_companies)],
-    }, schema_overrides={"created_at": TS})
+    companies = pl.DataFrame(
+        {
+            "id": [_id("company", i) for i in range(n_companies)],
+            "domain": [f"existing{i}.example" for i in range(n_companies)],
+            "created_at": [stamps[i % 2] for i in range(n_companies)],
+            "name": [f"Existing {i} Inc." for i in range(n_companies)],
+        },
+        schema_overrides={"created_at": TS},
+    )
     rows = [(i, j) for i in range(n_companies) for j in range(per_company)]
-    contacts = pl.DataFrame({
-        "id": [_id("contact", i, j) for i, j in rows],
-        "company_id": [_id("company", i) for i, _ in rows],
-        "email": [f"person{j}@existing{i}.example" for i, j in rows],
-        "status": ["lead" if j == 0 else "customer" for _, j in rows],
-        "created_at": [stamps[i % 2] for i, _ in rows],
-    }, schema_overrides={"created_at": TS})
-    deals = pl.DataFrame({
-        "id": [_id("deal", i) for i in range(n_companies)],
-        "contact_id": [_id("contact", i, 1) for i in range(n_companies)],
-        "company_id": [_id("company", i) for i in range(n_companies)],
-        "created_at": [stamps[i % 2] for i in range(n_companies)],
-    }, schema_overrides={"created_at": TS})
+    contacts = pl.DataFrame(
+        {
+            "id": [_id("contact", i, j) for i, j in rows],
+            "company_id": [_id("company", i) for i, _ in rows],
+            "email": [f"person{j}@existing{i}.example" for i, j in rows],
+            "status": ["lead" if j == 0 else "customer" for _, j in rows],
+            "created_at": [stamps[i % 2] for i, _ in rows],
+        },
+        schema_overrides={"created_at": TS},
+    )
+    deals = pl.DataFrame(
+        {
+            "id": [_id("deal", i) for i in range(n_companies)],
+            "contact_id": [_id("contact", i, 1) for i in range(n_companies)],
+            "company_id": [_id("company", i) for i in range(n_companies)],
+            "created_at": [stamps[i % 2] for i in range(n_companies)],
+        },
+        schema_overrides={"created_at": TS},
+    )
     return make_ctx(companies=companies, contacts=contacts, deals=deals, **options)
 
 
@@ -136,6 +148,7 @@ def local(frame: pl.DataFrame, column: str, timezone: str) -> pl.Series:
 
 def kpis(frames: EntityFrames, timezone: str) -> dict[str, dict[str, int | Decimal]]:
     """Per month, the eight metrics: records created in the tenant's local month, not deleted."""
+
     def month(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.with_columns(
             month=pl.col("created_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m")
@@ -155,15 +168,12 @@ def kpis(frames: EntityFrames, timezone: str) -> dict[str, dict[str, int | Decim
     won = deals.filter(pl.col("stage_id").is_in(list(WON)))
     add(won, "closedWonCount", pl.len())
     add(won, "closedWonValue", pl.col("value").sum())
-    add(deals.filter(~pl.col("stage_id").is_in(list(LOST))), "pipelineAddedValue",
-        pl.col("value").sum())
+    add(deals.filter(~pl.col("stage_id").is_in(list(LOST))), "pipelineAddedValue", pl.col("value").sum())
     add(month(frames.activities), "activitiesCount", pl.len())
     return out
 
 
-def assert_targets_met(
-    frames: EntityFrames, timezone: str, plan: Sequence[tuple[str, Mapping[str, object]]]
-) -> None:
+def assert_targets_met(frames: EntityFrames, timezone: str, plan: Sequence[tuple[str, Mapping[str, object]]]) -> None:
     """Every set target of every month is met exactly (money to the cent)."""
     measured = kpis(frames, timezone)
     for month, deltas in plan:
@@ -200,9 +210,7 @@ def assert_provenance(frames: EntityFrames, ctx: TenantContext, job_id: str = JO
         assert (months == frame["demo_source_month"]).all(), entity
 
 
-def assert_times(
-    frames: EntityFrames, ctx: TenantContext, as_of: datetime, *, weekday_share: float = 0.9
-) -> None:
+def assert_times(frames: EntityFrames, ctx: TenantContext, as_of: datetime, *, weekday_share: float = 0.9) -> None:
     """Business hours, nothing after as-of or before the tenant, >= weekday_share weekdays."""
     as_of, created_at = as_of.astimezone(UTC), ctx.created_at.astimezone(UTC)
     for entity, frame in frames:
@@ -212,9 +220,11 @@ def assert_times(
         assert stamps.dt.hour().is_between(8, 17).all(), entity
         assert (frame["created_at"] <= as_of).all(), entity
         assert (frame["created_at"] >= created_at).all(), entity
-        by_month = frame.with_columns(weekday=stamps.dt.weekday() <= 5).group_by(
-            "demo_source_month"
-        ).agg(pl.col("weekday").mean())
+        by_month = (
+            frame.with_columns(weekday=stamps.dt.weekday() <= 5)
+            .group_by("demo_source_month")
+            .agg(pl.col("weekday").mean())
+        )
         for month, share in by_month.iter_rows():
             assert share >= weekday_share, (entity, month, share)
     closed = frames.deals.filter(pl.col("closed_at").is_not_null())
@@ -233,24 +243,24 @@ def assert_lifecycle(frames: EntityFrames, ctx: TenantContext, as_of: datetime) 
     """Parents exist and precede children; deal stages and closing dates are coherent."""
     as_of = as_of.astimezone(UTC)
     companies = _parents(ctx, frames, "companies").rename({"id": "company_id", "created_at": "co_at"})
-    contacts_all = pl.concat([
-        ctx.contacts.select("id", "company_id", pl.col("created_at").cast(TS)),
-        frames.contacts.select("id", "company_id", "created_at"),
-    ]).rename({"id": "contact_id", "company_id": "contact_company", "created_at": "ct_at"})
+    contacts_all = pl.concat(
+        [
+            ctx.contacts.select("id", "company_id", pl.col("created_at").cast(TS)),
+            frames.contacts.select("id", "company_id", "created_at"),
+        ]
+    ).rename({"id": "contact_id", "company_id": "contact_company", "created_at": "ct_at"})
     deals_all = _parents(ctx, frames, "deals").rename({"id": "deal_id", "created_at": "dl_at"})
 
     contacts = frames.contacts.join(companies, on="company_id", how="left")
     assert contacts["co_at"].is_not_null().all(), "contact without a known company"
     assert (contacts["co_at"] <= contacts["created_at"]).all(), "contact before its company"
-    domains = pl.concat([
-        ctx.companies.select("id", "domain"), frames.companies.select("id", "domain")
-    ]).rename({"id": "company_id"})
+    domains = pl.concat([ctx.companies.select("id", "domain"), frames.companies.select("id", "domain")]).rename(
+        {"id": "company_id"}
+    )
     at = frames.contacts.join(domains, on="company_id", how="left")
     assert (at["email"].str.split("@").list.last() == at["domain"]).all(), "email off-domain"
 
-    deals = frames.deals.join(contacts_all, on="contact_id", how="left").join(
-        companies, on="company_id", how="left"
-    )
+    deals = frames.deals.join(contacts_all, on="contact_id", how="left").join(companies, on="company_id", how="left")
     assert deals["ct_at"].is_not_null().all(), "deal without a known contact"
     assert (deals["company_id"] == deals["contact_company"]).all(), "deal company != contact's"
     assert (deals["ct_at"] <= deals["created_at"]).all(), "deal before its contact"
@@ -265,18 +275,16 @@ def assert_lifecycle(frames: EntityFrames, ctx: TenantContext, as_of: datetime) 
     assert deals["stage_id"].is_in(list(WON | LOST | OPEN)).all()
     assert (deals["value"] > 0).all(), "deal without a positive value"
 
-    acts = frames.activities.join(contacts_all, on="contact_id", how="left").join(
-        deals_all, on="deal_id", how="left"
-    )
+    acts = frames.activities.join(contacts_all, on="contact_id", how="left").join(deals_all, on="deal_id", how="left")
     assert acts["ct_at"].is_not_null().all(), "activity without a known contact"
     assert (acts["ct_at"] <= acts["created_at"]).all(), "activity before its contact"
     assert (acts["company_id"] == acts["contact_company"]).all(), "activity company != contact's"
     linked = acts.filter(pl.col("deal_id").is_not_null())
     assert linked["dl_at"].is_not_null().all(), "activity on an unknown deal"
     assert (linked["dl_at"] <= linked["created_at"]).all(), "activity before its deal"
-    deal_contact = pl.concat([
-        ctx.deals.select("id", "contact_id"), frames.deals.select("id", "contact_id")
-    ]).rename({"id": "deal_id", "contact_id": "deal_contact"})
+    deal_contact = pl.concat([ctx.deals.select("id", "contact_id"), frames.deals.select("id", "contact_id")]).rename(
+        {"id": "deal_id", "contact_id": "deal_contact"}
+    )
     linked = linked.join(deal_contact, on="deal_id", how="left")
     assert (linked["deal_contact"] == linked["contact_id"]).all(), "activity on another's deal"
 

@@ -12,8 +12,15 @@ from hypothesis import strategies as st
 from generators.clock import build_window, closing_clock
 from tests.generators.checks import highest
 
-ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Lord_Howe",
-         "America/St_Johns", "Pacific/Chatham"]
+ZONES = [
+    "UTC",
+    "America/New_York",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+    "Pacific/Chatham",
+]
 
 
 @settings(max_examples=150, deadline=None)
@@ -24,8 +31,7 @@ ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/
     fractions=st.lists(st.floats(0, 1), min_size=1, max_size=40),
     weekend=st.booleans(),
 )
-def test_stamps_land_in_local_business_hours_after_their_bound(zone, start, hours, fractions,
-                                                               weekend):
+def test_stamps_land_in_local_business_hours_after_their_bound(zone, start, hours, fractions, weekend):
     lo, hi = int(start.timestamp()), int(start.timestamp()) + hours * 3600
     window = build_window(lo, hi, zone, [1.0])
     if window.is_empty:
@@ -46,8 +52,7 @@ def test_stamps_land_in_local_business_hours_after_their_bound(zone, start, hour
 
 def test_closing_clock_counts_weekday_business_seconds():
     monday = datetime(2025, 3, 3, tzinfo=ZoneInfo("Europe/Berlin"))
-    clock = closing_clock(int(monday.timestamp()),
-                          int((monday + timedelta(days=7)).timestamp()), "Europe/Berlin")
+    clock = closing_clock(int(monday.timestamp()), int((monday + timedelta(days=7)).timestamp()), "Europe/Berlin")
     assert clock.total == 5 * 10 * 3600
     noon = int((monday + timedelta(hours=12)).timestamp())
     assert clock.mass_at(pl.Series([noon]))[0] == 4 * 3600
@@ -61,10 +66,8 @@ def test_no_weekend_hours_after_the_last_weekday_hour():
     hi = int(datetime(2025, 6, 1, tzinfo=zone).timestamp())
     window = build_window(lo, hi, "Europe/Berlin", [1.0])
     last_weekday = highest(window.weekdays.segments["start"], int)
-    weekend_days = {datetime.fromtimestamp(t, zone).day
-                    for t in window.weekends.segments["start"]}
+    weekend_days = {datetime.fromtimestamp(t, zone).day for t in window.weekends.segments["start"]}
     assert weekend_days == {3, 4, 10, 11, 17, 18, 24, 25}
     assert highest(window.weekends.segments["start"], int) < last_weekday
-    saturday = build_window(int(datetime(2025, 5, 31, tzinfo=zone).timestamp()), hi,
-                            "Europe/Berlin", [1.0])
+    saturday = build_window(int(datetime(2025, 5, 31, tzinfo=zone).timestamp()), hi, "Europe/Berlin", [1.0])
     assert saturday.weekdays.total == 0 and saturday.weekends.segments.height == 10

@@ -40,10 +40,10 @@ def test_another_seed_gives_other_data(ctx):
 
 
 def test_another_tenant_with_the_same_seed_gets_other_names():
-    one = generate_month("2025-01", PRD_JANUARY, existing_tenant(), as_of=AS_OF, job_id=JOB,
-                         seed=1)
-    two = generate_month("2025-01", PRD_JANUARY, existing_tenant(tenant_id=str(uuid.uuid4())),
-                         as_of=AS_OF, job_id=JOB, seed=1)
+    one = generate_month("2025-01", PRD_JANUARY, existing_tenant(), as_of=AS_OF, job_id=JOB, seed=1)
+    two = generate_month(
+        "2025-01", PRD_JANUARY, existing_tenant(tenant_id=str(uuid.uuid4())), as_of=AS_OF, job_id=JOB, seed=1
+    )
     assert mean(one.contacts["last_name"] != two.contacts["last_name"]) > 0.8
 
 
@@ -60,13 +60,10 @@ def test_ids_are_uuid5_of_job_entity_and_ordinal_unique_across_the_plan(ctx):
 
 
 def test_ordinal_start_shifts_ids(ctx):
-    frames = generate_month("2025-01", PRD_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=1,
-                            ordinal_start={"deals": 100})
+    frames = generate_month("2025-01", PRD_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=1, ordinal_start={"deals": 100})
     expected = {str(uuid.uuid5(uuid.UUID(JOB), f"deals:{i}")) for i in range(100, 108)}
     assert set(frames.deals["id"]) == expected
-    assert set(frames.companies["id"]) == {
-        str(uuid.uuid5(uuid.UUID(JOB), f"companies:{i}")) for i in range(10)
-    }
+    assert set(frames.companies["id"]) == {str(uuid.uuid5(uuid.UUID(JOB), f"companies:{i}")) for i in range(10)}
 
 
 def test_entity_frames_iterate_and_count(ctx):
@@ -81,5 +78,4 @@ def test_entity_frames_iterate_and_count(ctx):
 def test_bulk_ids_match_the_uuid_module(start, n, entity):
     namespace = uuid.uuid4()
     ids = uuid5_range(namespace, entity, start, n)
-    assert ids.to_list() == [str(uuid.uuid5(namespace, f"{entity}:{i}"))
-                             for i in range(start, start + n)]
+    assert ids.to_list() == [str(uuid.uuid5(namespace, f"{entity}:{i}")) for i in range(start, start + n)]

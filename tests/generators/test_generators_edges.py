@@ -52,8 +52,10 @@ def test_an_empty_tenant_without_a_company_target_gets_companies_for_its_people(
 
 def test_later_months_of_a_plan_build_on_earlier_ones():
     ctx = make_ctx()
-    plan = [("2025-01", {"contactsCreated": 20, "companiesCreated": 5}),
-            ("2025-02", {"dealsCreated": 12, "closedWonCount": 4, "activitiesCount": 30})]
+    plan = [
+        ("2025-01", {"contactsCreated": 20, "companiesCreated": 5}),
+        ("2025-02", {"dealsCreated": 12, "closedWonCount": 4, "activitiesCount": 30}),
+    ]
     frames = generate_plan(plan, ctx, as_of=AS_OF, job_id=JOB, seed=1)
     assert_targets_met(frames, ctx.timezone, plan)
     assert_all_rules(frames, ctx)
@@ -62,9 +64,16 @@ def test_later_months_of_a_plan_build_on_earlier_ones():
 
 
 def test_a_month_of_100_000_records():
-    deltas = {"leadsCreated": 40_000, "contactsCreated": 20_000, "companiesCreated": 5_000,
-              "dealsCreated": 5_000, "closedWonCount": 2_000, "closedWonValue": 24_000_000,
-              "pipelineAddedValue": 60_000_000.55, "activitiesCount": 30_000}
+    deltas = {
+        "leadsCreated": 40_000,
+        "contactsCreated": 20_000,
+        "companiesCreated": 5_000,
+        "dealsCreated": 5_000,
+        "closedWonCount": 2_000,
+        "closedWonValue": 24_000_000,
+        "pipelineAddedValue": 60_000_000.55,
+        "activitiesCount": 30_000,
+    }
     ctx = existing_tenant()
     frames = generate_month("2025-03", deltas, ctx, as_of=AS_OF, job_id=JOB, seed=1)
     assert frames.records == 100_000
@@ -86,10 +95,14 @@ def _fails(
 
 
 def test_deals_without_any_contact_are_refused():
-    _fails({"dealsCreated": 5}, make_ctx(),
-           r"^2025-01: dealsCreated \(5\) needs a contact, but none exists or is created$")
-    _fails({"pipelineAddedValue": 5000}, make_ctx(),
-           r"^2025-01: pipelineAddedValue \(5000\) needs a contact, but none exists or is created$")
+    _fails(
+        {"dealsCreated": 5}, make_ctx(), r"^2025-01: dealsCreated \(5\) needs a contact, but none exists or is created$"
+    )
+    _fails(
+        {"pipelineAddedValue": 5000},
+        make_ctx(),
+        r"^2025-01: pipelineAddedValue \(5000\) needs a contact, but none exists or is created$",
+    )
 
 
 def test_activities_without_any_contact_are_refused():
@@ -97,26 +110,35 @@ def test_activities_without_any_contact_are_refused():
 
 
 def test_people_without_any_company_are_refused():
-    _fails({"contactsCreated": 4, "companiesCreated": 0}, make_ctx(),
-           r"^2025-01: contactsCreated \(4\) needs a company")
+    _fails(
+        {"contactsCreated": 4, "companiesCreated": 0}, make_ctx(), r"^2025-01: contactsCreated \(4\) needs a company"
+    )
 
 
 def test_allocation_errors_name_the_month():
-    _fails({"dealsCreated": 2, "closedWonCount": 3}, existing_tenant(),
-           r"^2025-01: closedWonCount \(3\) cannot exceed dealsCreated \(2\)$")
-    _fails({"closedWonValue": 25000}, existing_tenant(),
-           r"^2025-01: closedWonValue requires closedWonCount > 0$")
+    _fails(
+        {"dealsCreated": 2, "closedWonCount": 3},
+        existing_tenant(),
+        r"^2025-01: closedWonCount \(3\) cannot exceed dealsCreated \(2\)$",
+    )
+    _fails({"closedWonValue": 25000}, existing_tenant(), r"^2025-01: closedWonValue requires closedWonCount > 0$")
 
 
 def test_money_too_small_to_share_is_refused():
-    _fails({"dealsCreated": 3, "closedWonCount": 3, "closedWonValue": Decimal("0.02")}, existing_tenant(),
-           r"^2025-01: closedWonValue \(0.02\) cannot give 3 won deals at least 0.01 each$")
+    _fails(
+        {"dealsCreated": 3, "closedWonCount": 3, "closedWonValue": Decimal("0.02")},
+        existing_tenant(),
+        r"^2025-01: closedWonValue \(0.02\) cannot give 3 won deals at least 0.01 each$",
+    )
 
 
 def test_a_missing_stage_is_refused():
     no_won = replace(make_ctx(), stages=tuple(s for s in STAGES if not s.is_won))
-    _fails({"dealsCreated": 2, "closedWonCount": 1, "contactsCreated": 2}, no_won,
-           r"^2025-01: closedWonCount needs 1 won deals, but the tenant has no won stage$")
+    _fails(
+        {"dealsCreated": 2, "closedWonCount": 1, "contactsCreated": 2},
+        no_won,
+        r"^2025-01: closedWonCount needs 1 won deals, but the tenant has no won stage$",
+    )
 
 
 @pytest.mark.parametrize(
@@ -168,6 +190,5 @@ def test_an_activity_target_is_met_exactly_over_new_and_existing_contacts():
     assert frames.activities.height == 300
     on_existing = frames.activities["contact_id"].is_in(ctx.contacts["id"].implode())
     assert 0 < on_existing.sum() < 300
-    fewer = generate_month("2025-01", {**PRD_JANUARY, "activitiesCount": 15}, ctx, as_of=AS_OF,
-                           job_id=JOB, seed=2)
+    fewer = generate_month("2025-01", {**PRD_JANUARY, "activitiesCount": 15}, ctx, as_of=AS_OF, job_id=JOB, seed=2)
     assert fewer.activities.height == 15

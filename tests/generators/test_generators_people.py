@@ -64,13 +64,10 @@ def test_japanese_tenants_get_japanese_names_and_romanised_emails():
 @pytest.mark.parametrize("locale", ["en_US", "de_DE", "es_ES"])
 def test_company_name_domain_industry_and_size_agree(locale):
     ctx = make_ctx(locale=locale)
-    frames = generate_month("2025-02", {"companiesCreated": 400}, ctx, as_of=AS_OF, job_id=JOB,
-                            seed=9)
+    frames = generate_month("2025-02", {"companiesCreated": 400}, ctx, as_of=AS_OF, job_id=JOB, seed=9)
     companies = frames.companies
     words = INDUSTRY_WORDS.get(locale[:2], INDUSTRY_WORDS["en"])
-    for name, domain, industry, size in companies.select(
-        "name", "domain", "industry", "size"
-    ).iter_rows():
+    for name, domain, industry, size in companies.select("name", "domain", "industry", "size").iter_rows():
         assert industry in INDUSTRIES and size in SIZES
         own_words = words[list(INDUSTRIES).index(industry)]
         assert any(word in name for word in own_words), (name, industry)
@@ -84,8 +81,7 @@ def test_company_name_domain_industry_and_size_agree(locale):
 
 def test_legal_forms_of_large_companies_only_on_large_companies():
     ctx = make_ctx(locale="de_DE")
-    frames = generate_month("2025-02", {"companiesCreated": 600}, ctx, as_of=AS_OF, job_id=JOB,
-                            seed=2)
+    frames = generate_month("2025-02", {"companiesCreated": 600}, ctx, as_of=AS_OF, job_id=JOB, seed=2)
     large = frames.companies.filter(pl.col("name").str.ends_with(" AG"))
     small = frames.companies.filter(pl.col("name").str.ends_with(" e.K."))
     assert large.height and small.height
@@ -95,8 +91,7 @@ def test_legal_forms_of_large_companies_only_on_large_companies():
 
 def test_sizes_skew_small_and_industries_lean_as_declared():
     ctx = make_ctx()
-    frames = generate_month("2025-02", {"companiesCreated": 3000}, ctx, as_of=AS_OF, job_id=JOB,
-                            seed=2)
+    frames = generate_month("2025-02", {"companiesCreated": 3000}, ctx, as_of=AS_OF, job_id=JOB, seed=2)
     shares = frames.companies["size"].value_counts(normalize=True)
     share = dict(shares.iter_rows())
     assert share["11-50"] > share["201-500"] > share["5001+"]
@@ -114,13 +109,19 @@ def test_emails_stay_unique_against_existing_contacts_at_the_same_domain():
     common = pools.first_names.sort("weight", descending=True)["ascii"].unique(maintain_order=True)
     lasts = pools.last_names["ascii"].unique()
     taken = [f"{f}.{last}@solo.example" for f in common[:100] for last in lasts]
-    contacts = pl.DataFrame({
-        "id": [f"c{i}" for i in range(len(taken))], "company_id": company, "email": taken,
-        "status": "customer", "created_at": ctx.contacts["created_at"][0],
-    })
+    contacts = pl.DataFrame(
+        {
+            "id": [f"c{i}" for i in range(len(taken))],
+            "company_id": company,
+            "email": taken,
+            "status": "customer",
+            "created_at": ctx.contacts["created_at"][0],
+        }
+    )
     ctx = make_ctx(companies=companies, contacts=contacts)
-    frames = generate_month("2025-02", {"contactsCreated": 800, "companiesCreated": 0}, ctx,
-                            as_of=AS_OF, job_id=JOB, seed="s")
+    frames = generate_month(
+        "2025-02", {"contactsCreated": 800, "companiesCreated": 0}, ctx, as_of=AS_OF, job_id=JOB, seed="s"
+    )
     emails = frames.contacts["email"]
     assert emails.str.ends_with("@solo.example").all()
     assert not emails.is_in(taken).any()
@@ -130,8 +131,10 @@ def test_emails_stay_unique_against_existing_contacts_at_the_same_domain():
 
 def test_emails_stay_unique_across_the_months_of_a_plan():
     ctx = existing_tenant(n_companies=3, per_company=2)
-    plan = [(m, {"leadsCreated": 700, "contactsCreated": 700, "companiesCreated": 0})
-            for m in ("2025-01", "2025-02", "2025-03")]
+    plan = [
+        (m, {"leadsCreated": 700, "contactsCreated": 700, "companiesCreated": 0})
+        for m in ("2025-01", "2025-02", "2025-03")
+    ]
     frames = generate_plan(plan, ctx, as_of=AS_OF, job_id=JOB, seed=1)
     assert frames.contacts.height == 4200
     assert_unique_emails(frames, ctx)
@@ -140,11 +143,11 @@ def test_emails_stay_unique_across_the_months_of_a_plan():
 
 def test_each_company_keeps_one_email_convention():
     ctx = make_ctx()
-    frames = generate_month("2025-02", {"contactsCreated": 2000, "companiesCreated": 40}, ctx,
-                            as_of=AS_OF, job_id=JOB, seed=3)
+    frames = generate_month(
+        "2025-02", {"contactsCreated": 2000, "companiesCreated": 40}, ctx, as_of=AS_OF, job_id=JOB, seed=3
+    )
     shapes = frames.contacts.with_columns(
-        shape=pl.col("email").str.split("@").list.first().str.replace_all(r"[a-z]+", "a")
-        .str.replace_all(r"\d+", "")
+        shape=pl.col("email").str.split("@").list.first().str.replace_all(r"[a-z]+", "a").str.replace_all(r"\d+", "")
     )
     per_company = shapes.group_by("company_id").agg(pl.col("shape").n_unique())
     # "a.a" (first.last or f.last), "a_a", "a" (flast/firstlast): never mixed within a company.

@@ -52,10 +52,8 @@ def month_deltas(draw: st.DrawFn) -> dict[str, Delta]:
     return deltas
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(plan=st.lists(month_deltas(), min_size=1, max_size=3), existing=st.booleans(),
-       seed=st.integers(0, 2**32))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(plan=st.lists(month_deltas(), min_size=1, max_size=3), existing=st.booleans(), seed=st.integers(0, 2**32))
 def test_any_feasible_plan_is_met_exactly_and_realistically(plan, existing, seed):
     ctx = existing_tenant() if existing else make_ctx()
     months = list(zip(MONTHS, plan, strict=False))
@@ -75,14 +73,15 @@ def test_counts_equal_the_allocation_the_preview_shows(existing):
     """The preview allocates months in calendar order, counting the tenant's companies from
     before the first month plus the plan's own; months may come in any order."""
     ctx = existing_tenant() if existing else make_ctx()
-    plan = [("2025-04", {"leadsCreated": 20, "dealsCreated": 3}),
-            ("2025-02", {"leadsCreated": 60, "contactsCreated": 48, "pipelineAddedValue": 96000}),
-            ("2025-03", {"contactsCreated": 12, "companiesCreated": 0})]
+    plan = [
+        ("2025-04", {"leadsCreated": 20, "dealsCreated": 3}),
+        ("2025-02", {"leadsCreated": 60, "contactsCreated": 48, "pipelineAddedValue": 96000}),
+        ("2025-03", {"contactsCreated": 12, "companiesCreated": 0}),
+    ]
     frames = generate_plan(plan, ctx, as_of=AS_OF, job_id=JOB, seed=7)
     available = companies_before(ctx, "2025-02")
     for month, deltas in sorted(plan):
-        alloc = allocate_month(deltas, companies_available=available,
-                               typical_deal_size=ctx.typical_deal_size)
+        alloc = allocate_month(deltas, companies_available=available, typical_deal_size=ctx.typical_deal_size)
         available += alloc.companies
         in_month = {e: f.filter(pl.col("demo_source_month") == month) for e, f in frames}
         assert in_month["contacts"].height == alloc.leads + alloc.non_lead_contacts
@@ -98,19 +97,36 @@ def test_prd_appendix_plan_gives_the_prd_results_box():
     """PRD appendix A: 144 contacts, 36 companies, 30 deals, 288 activities, $97,000 won."""
     plan = [
         ("2025-01", PRD_JANUARY),
-        ("2025-02", {"leadsCreated": 60, "contactsCreated": 48, "companiesCreated": 12,
-                     "dealsCreated": 10, "closedWonCount": 4, "closedWonValue": 32000,
-                     "pipelineAddedValue": 96000}),
-        ("2025-03", {"leadsCreated": 70, "contactsCreated": 56, "companiesCreated": 14,
-                     "dealsCreated": 12, "closedWonCount": 5, "closedWonValue": 40000,
-                     "pipelineAddedValue": 120000}),
+        (
+            "2025-02",
+            {
+                "leadsCreated": 60,
+                "contactsCreated": 48,
+                "companiesCreated": 12,
+                "dealsCreated": 10,
+                "closedWonCount": 4,
+                "closedWonValue": 32000,
+                "pipelineAddedValue": 96000,
+            },
+        ),
+        (
+            "2025-03",
+            {
+                "leadsCreated": 70,
+                "contactsCreated": 56,
+                "companiesCreated": 14,
+                "dealsCreated": 12,
+                "closedWonCount": 5,
+                "closedWonValue": 40000,
+                "pipelineAddedValue": 120000,
+            },
+        ),
     ]
     ctx = make_ctx()
     frames = generate_plan(plan, ctx, as_of=AS_OF, job_id=JOB, seed="prd")
     non_leads = frames.contacts.filter(pl.col("status") != "lead").height
     assert non_leads == 144
-    assert frames.counts() == {"companies": 36, "contacts": 144 + 180, "deals": 30,
-                               "activities": 288}
+    assert frames.counts() == {"companies": 36, "contacts": 144 + 180, "deals": 30, "activities": 288}
     won = frames.deals.filter(pl.col("stage_id") == "st-won")["value"].sum()
     assert won == Decimal("97000.00")
     assert_targets_met(frames, ctx.timezone, plan)

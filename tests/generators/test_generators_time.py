@@ -23,8 +23,14 @@ from tests.generators.checks import (
     mean,
 )
 
-BUSY = {"leadsCreated": 1500, "contactsCreated": 1500, "companiesCreated": 300,
-        "dealsCreated": 400, "closedWonCount": 100, "activitiesCount": 4000}
+BUSY = {
+    "leadsCreated": 1500,
+    "contactsCreated": 1500,
+    "companiesCreated": 300,
+    "dealsCreated": 400,
+    "closedWonCount": 100,
+    "activitiesCount": 4000,
+}
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +134,14 @@ def test_a_month_without_business_hours_left_is_refused(month, as_of, created):
 
 
 def test_a_zero_delta_month_needs_no_business_hours():
-    frames = generate_month("2025-11", {"leadsCreated": 0, "dealsCreated": None},
-                            existing_tenant(), as_of=datetime(2025, 10, 20, tzinfo=UTC),
-                            job_id=JOB, seed=1)
+    frames = generate_month(
+        "2025-11",
+        {"leadsCreated": 0, "dealsCreated": None},
+        existing_tenant(),
+        as_of=datetime(2025, 10, 20, tzinfo=UTC),
+        job_id=JOB,
+        seed=1,
+    )
     assert frames.records == 0
 
 

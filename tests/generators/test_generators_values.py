@@ -41,13 +41,21 @@ def test_exact_split_sums_to_the_cent_and_stays_positive(weights, extra, seed):
 
 def test_priced_rounds_to_quote_like_steps():
     assert priced(pl.Series([1_234_567.0, 371_234.0, 18_000.0, 3.0, 0.2])).to_list() == [
-        1_225_000, 370_000, 18_000, 3, 1,
+        1_225_000,
+        370_000,
+        18_000,
+        3,
+        1,
     ]
 
 
 def test_money_targets_with_odd_cents_are_met_exactly():
-    deltas: dict[str, Delta] = {"dealsCreated": 9, "closedWonCount": 4, "closedWonValue": Decimal("25000.37"),
-              "pipelineAddedValue": Decimal("75000.99")}
+    deltas: dict[str, Delta] = {
+        "dealsCreated": 9,
+        "closedWonCount": 4,
+        "closedWonValue": Decimal("25000.37"),
+        "pipelineAddedValue": Decimal("75000.99"),
+    }
     ctx = existing_tenant()
     frames = generate_month("2025-02", deltas, ctx, as_of=AS_OF, job_id=JOB, seed=1)
     assert_targets_met(frames, ctx.timezone, [("2025-02", deltas)])
@@ -59,8 +67,7 @@ def test_money_targets_with_odd_cents_are_met_exactly():
 
 def test_drawn_values_are_skewed_positive_and_near_the_typical_size():
     ctx = existing_tenant(typical_deal_size=Decimal("12000"))
-    frames = generate_month("2025-02", {"dealsCreated": 3000}, ctx, as_of=AS_OF, job_id=JOB,
-                            seed=2)
+    frames = generate_month("2025-02", {"dealsCreated": 3000}, ctx, as_of=AS_OF, job_id=JOB, seed=2)
     values = frames.deals["value"].cast(pl.Float64)
     assert lowest(values, float) > 0
     assert 6000 < median(values) < 24000
@@ -71,8 +78,12 @@ def test_drawn_values_are_skewed_positive_and_near_the_typical_size():
 
 
 def test_exact_values_keep_the_spread_and_the_rounding():
-    deltas = {"dealsCreated": 2000, "closedWonCount": 800, "closedWonValue": 9_600_000,
-              "pipelineAddedValue": 24_000_000}
+    deltas = {
+        "dealsCreated": 2000,
+        "closedWonCount": 800,
+        "closedWonValue": 9_600_000,
+        "pipelineAddedValue": 24_000_000,
+    }
     ctx = existing_tenant()
     frames = generate_month("2025-02", deltas, ctx, as_of=AS_OF, job_id=JOB, seed=3)
     assert_targets_met(frames, ctx.timezone, [("2025-02", deltas)])
@@ -84,12 +95,18 @@ def test_exact_values_keep_the_spread_and_the_rounding():
 def test_bigger_buyers_sign_bigger_deals():
     ctx = make_ctx()
     frames = generate_month(
-        "2025-02", {"contactsCreated": 3000, "companiesCreated": 600, "dealsCreated": 3000},
-        ctx, as_of=AS_OF, job_id=JOB, seed=4,
+        "2025-02",
+        {"contactsCreated": 3000, "companiesCreated": 600, "dealsCreated": 3000},
+        ctx,
+        as_of=AS_OF,
+        job_id=JOB,
+        seed=4,
     )
-    sized = frames.deals.join(
-        frames.companies.select(company_id="id", size="size"), on="company_id"
-    ).group_by("size").agg(pl.col("value").cast(pl.Float64).median())
+    sized = (
+        frames.deals.join(frames.companies.select(company_id="id", size="size"), on="company_id")
+        .group_by("size")
+        .agg(pl.col("value").cast(pl.Float64).median())
+    )
     by_size = dict(sized.iter_rows())
     assert by_size["1001-5000"] > 2 * by_size["1-10"]
 

@@ -82,7 +82,9 @@ def task_names(flow_run_id: UUID) -> list[str]:
 
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-    return [run.name.rsplit("-", 1)[0] for run in sorted(runs, key=lambda r: present(r.expected_start_time or r.created))]
+    return [
+        run.name.rsplit("-", 1)[0] for run in sorted(runs, key=lambda r: present(r.expected_start_time or r.created))
+    ]
 
 
 def project_file(path: str) -> Path:
