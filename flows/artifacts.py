@@ -17,8 +17,9 @@ from prefect.artifacts import (
 )
 
 from flows.engine.jobs import PatchJob
-from flows.kpis.reads import MonthKpis, to_number
-from flows.kpis.reports import comparison_rows, fmt_value, records_created
+from flows.kpis.numbers import format_value
+from flows.kpis.reads import MonthKpis
+from flows.kpis.reports import comparison_rows, records_created
 from flows.store.tenants import Tenant, TenantSummary
 from generators.metrics import METRICS
 
@@ -156,7 +157,7 @@ def tenants_table(summaries: list[TenantSummary]) -> list[dict[str, Any]]:
 def kpi_summary_table(kpis: dict[str, MonthKpis]) -> list[dict[str, Any]]:
     """US-1: one row per month, one column per KPI."""
     return [
-        {"Month": month, **{m.label: fmt_value(to_number(values[m.name]), m.name) for m in METRICS}}
+        {"Month": month, **{m.label: format_value(values[m.name], m.name) for m in METRICS}}
         for month, values in kpis.items()
     ]
 

@@ -69,6 +69,7 @@ def grow_plan(
     months: int,
     pct: Decimal | float | str,
     seed: str | None = None,
+    base_month: str | None = None,
 ) -> PatchPlan:
     """The "Quick Fill: +P% growth" plan: TARGETS for `months` months from `first_month`.
 
