@@ -11,7 +11,7 @@ from rich.table import Table
 from flows.cli import output
 from flows.cli.group import cli
 from flows.cli.options import UUID, database_option, job_ref_argument, json_option, plan_source_options
-from flows.cli.output import Column, fits, fitted_table, issues_table, print_json, progress_bar, show_job
+from flows.cli.output import Column, fits, fitted_tables, issues_table, print_json, progress_bar, show_job
 from flows.engine.job_lookup import MIN_PREFIX, job_names, jobs_with_tenant_slugs, require_job_ref, resolve_job_id
 from flows.engine.jobs import PatchJob
 from flows.engine.revert import revert as revert_job
@@ -108,29 +108,27 @@ def jobs(tenant_ref: str | None, database: str | None, as_json: bool) -> None:
     if not found:
         output.console.print("No jobs yet.")
         return
-    output.console.print(_jobs_table(found))
+    output.console.print(*_jobs_tables(found))
 
 
 _JOB_COLUMNS = (
-    Column("id", number=True),
+    Column("id", whole=True),
     Column("tenant"),
     Column("status"),
     Column("mode", drop=3),
-    Column("months", number=True),
-    Column("records", justify="right", number=True),
+    Column("months", whole=True),
+    Column("records", justify="right", whole=True),
     Column("created", drop=2),
-    Column("seconds", justify="right", number=True, drop=1),
+    Column("seconds", justify="right", whole=True, drop=1),
 )
 
 
-def _jobs_table(found: list[tuple[PatchJob, str]]) -> Table:
-    """Whole ids when they fit, else their first 8 characters (which job show, export and revert accept)."""
+def _jobs_tables(found: list[tuple[PatchJob, str]]) -> list[Table]:
+    """Whole ids when every column fits, else their first 8 characters (job show, export and revert take those)."""
     rows = [_job_row(job, slug) for job, slug in found]
-    table = fitted_table("Patch jobs", _JOB_COLUMNS, rows, output.console)
-    if len(table.columns) == len(_JOB_COLUMNS) and fits(table, output.console):
-        return table
-    short = [[row[0][:MIN_PREFIX], *row[1:]] for row in rows]
-    return fitted_table("Patch jobs", _JOB_COLUMNS, short, output.console)
+    if not fits(_JOB_COLUMNS, rows, output.console):
+        rows = [[row[0][:MIN_PREFIX], *row[1:]] for row in rows]
+    return fitted_tables("Patch jobs", _JOB_COLUMNS, rows, output.console)
 
 
 def _job_row(j: PatchJob, slug: str) -> list[str]:

@@ -10,10 +10,12 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import click
+from rich import box
+from rich.cells import cell_len
 from rich.console import Console
-from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from flows.engine.jobs import PatchJob
 from flows.engine.steps import Progress as ProgressReport
@@ -43,34 +45,93 @@ def _json_default(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Column:
-    """A table column. Numbers never wrap nor shrink; `drop` ranks the columns to leave out when narrow."""
+    """A table column. `whole` cells (numbers, ids) never wrap nor shrink; `drop` ranks the columns to leave out."""
 
     header: str
     justify: Literal["left", "right", "center"] = "left"
-    number: bool = False
+    whole: bool = False
     drop: int | None = None  # 1 goes first; None: always shown
 
 
-def fits(table: Table, target: Console) -> bool:
-    """Whether the table shows every cell whole on this console."""
-    return Measurement.get(target, target.options, table).minimum <= target.width
+def fits(columns: Sequence[Column], rows: Sequence[Sequence[str]], target: Console) -> bool:
+    """Whether one table of these columns shows every number whole and every word unbroken on `target`."""
+    return _min_width(columns, rows) <= target.width
 
 
-def fitted_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]], target: Console) -> Table:
-    """The table with as many columns as fit `target`: text wraps, numbers stay whole, `drop` columns go first."""
+def fitted_tables(
+    title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]], target: Console, *, key: int = 1
+) -> list[Table]:
+    """The table as it fits `target`: text wraps, numbers stay whole.
+
+    Too wide, it leaves out the `drop` columns (lowest rank first); still too wide, it splits
+    into tables side by side in reading order, each repeating the first `key` columns.
+    """
     keep = list(range(len(columns)))
     droppable = sorted((c.drop, i) for i, c in enumerate(columns) if c.drop is not None)
-    while True:
-        table = _table(title, [columns[i] for i in keep], [[row[i] for i in keep] for row in rows])
-        if fits(table, target) or not droppable:
-            return table
+    while droppable and not fits([columns[i] for i in keep], _pick(rows, keep), target):
         keep.remove(droppable.pop(0)[1])
+    groups = _split(columns, rows, keep, key, target)
+    return [
+        _table(title if n == 0 else f"{title} (continued)", [columns[i] for i in g], _pick(rows, g))
+        for n, g in enumerate(groups)
+    ]
+
+
+def _split(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]], keep: list[int], key: int, target: Console
+) -> list[list[int]]:
+    """Column groups, each fitting `target` and starting with the key columns."""
+    keys, rest = keep[:key], keep[key:]
+    groups: list[list[int]] = []
+    current = list(keys)
+    for i in rest:
+        if len(current) > len(keys) and not fits(
+            [columns[j] for j in [*current, i]], _pick(rows, [*current, i]), target
+        ):
+            groups.append(current)
+            current = list(keys)
+        current.append(i)
+    groups.append(current)
+    return groups
+
+
+def _pick(rows: Sequence[Sequence[str]], indexes: list[int]) -> list[list[str]]:
+    return [[row[i] for i in indexes] for row in rows]
+
+
+def _plain(cell: str) -> str:
+    return Text.from_markup(cell).plain
+
+
+def _whole_width(column: Column, cells: Sequence[str]) -> int:
+    """A whole column is as wide as its widest value, or its header's longest word."""
+    return max([cell_len(_plain(c)) for c in cells] + [_longest_word(column.header)])
+
+
+def _longest_word(text: str) -> int:
+    return max((cell_len(word) for word in _plain(text).split()), default=0)
+
+
+def _min_width(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> int:
+    """The narrowest the table gets without cutting a number or a word: its cells and 2 between columns."""
+    total = 2 * (len(columns) - 1)
+    for i, column in enumerate(columns):
+        cells = [row[i] for row in rows]
+        if column.whole:
+            width = _whole_width(column, cells)
+        else:
+            width = max([_longest_word(c) for c in cells] + [_longest_word(column.header)])
+        total += width
+    return total
 
 
 def _table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> Table:
-    table = Table(title=title)
-    for c in columns:
-        table.add_column(c.header, justify=c.justify, no_wrap=c.number, overflow="fold")
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for i, c in enumerate(columns):
+        if c.whole:  # a fixed width: rich shrinks only the other columns to fit
+            table.add_column(c.header, justify=c.justify, width=_whole_width(c, [row[i] for row in rows]))
+        else:
+            table.add_column(c.header, justify=c.justify, overflow="fold")
     for row in rows:
         table.add_row(*row)
     return table

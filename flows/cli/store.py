@@ -8,7 +8,7 @@ from rich.table import Table
 from flows.cli import output
 from flows.cli.group import cli
 from flows.cli.options import MONTH, database_option, json_option
-from flows.cli.output import Column, fitted_table, print_json
+from flows.cli.output import Column, fitted_tables, print_json
 from flows.kpis.numbers import format_count, format_value
 from flows.kpis.reads import MonthKpis, kpis_json, monthly_kpis, require_data_range
 from flows.store import connect, database_url, open_store
@@ -64,17 +64,17 @@ def tenants(database: str | None, include_all: bool, as_json: bool) -> None:
         hint = "" if include_all else " (none is demo-generated; try --all)"
         output.console.print(f"No tenants{hint}.")
         return
-    output.console.print(_tenants_table(summaries, "Tenants" if include_all else "Demo tenants"))
+    output.console.print(*_tenants_tables(summaries, "Tenants" if include_all else "Demo tenants"))
 
 
-def _tenants_table(summaries: list[TenantSummary], title: str) -> Table:
+def _tenants_tables(summaries: list[TenantSummary], title: str) -> list[Table]:
     columns = [
-        Column("slug"),
+        Column("slug", whole=True),
         Column("name"),
-        Column("id", number=True, drop=1),
+        Column("id", whole=True, drop=1),
         Column("timezone", drop=2),
         Column("data range"),
-        *(Column(entity, justify="right", number=True) for entity in ENTITIES),
+        *(Column(entity, justify="right", whole=True) for entity in ENTITIES),
     ]
     rows = []
     for s in summaries:
@@ -82,7 +82,7 @@ def _tenants_table(summaries: list[TenantSummary], title: str) -> Table:
         span = f"{s.first_month} … {s.last_month}" if s.first_month else "no data"
         name = t.name if t.demo_generated else f"{t.name} [dim](not demo)[/]"
         rows.append([t.slug, name, t.id, t.timezone, span, *(format_count(s.counts[e]) for e in ENTITIES)])
-    return fitted_table(title, columns, rows, output.console)
+    return fitted_tables(title, columns, rows, output.console)
 
 
 @cli.command()
@@ -105,13 +105,13 @@ def kpis(database: str | None, tenant: str, first: str | None, last: str | None,
     if as_json:
         print_json(kpis_json(result))
         return
-    output.console.print(_kpis_table(result, f"KPIs of {found.name} ({found.slug}, {found.timezone})"))
+    output.console.print(*_kpis_tables(result, f"KPIs of {found.name} ({found.slug}, {found.timezone})"))
 
 
-def _kpis_table(result: dict[str, MonthKpis], title: str) -> Table:
+def _kpis_tables(result: dict[str, MonthKpis], title: str) -> list[Table]:
     columns = [
-        Column("month", number=True),
-        *(Column(metric.label, justify="right", number=True) for metric in METRICS),
+        Column("month", whole=True),
+        *(Column(metric.label, justify="right", whole=True) for metric in METRICS),
         Column("leads + contacts", drop=1),
     ]
     peak = max((int(m["contactsCreated"]) + int(m["leadsCreated"]) for m in result.values()), default=0)
@@ -120,4 +120,4 @@ def _kpis_table(result: dict[str, MonthKpis], title: str) -> Table:
         people = int(metrics["leadsCreated"]) + int(metrics["contactsCreated"])
         bar = "█" * round(20 * people / peak) if peak else ""
         rows.append([month, *(format_value(metrics[m.name], m.name) for m in METRICS), f"[cyan]{bar}[/]"])
-    return fitted_table(title, columns, rows, output.console)
+    return fitted_tables(title, columns, rows, output.console)
