@@ -165,7 +165,8 @@ def show_job(job: PatchJob, *, names: JobNames | None = None, logs: bool = False
     mark = {"completed": "[green]✓ Completed[/]", "failed": "[red]✗ Failed[/]"}.get(job.status, job.status)
     console.print(f"[bold]Patch job[/] {job.id}")
     if names is not None:
-        console.print(f"Tenant: {names.tenant}   Created by: {names.created_by}", highlight=False)
+        console.print(f"Tenant: {names.tenant}", highlight=False)
+        console.print(f"Created by: {names.created_by}", highlight=False)
     console.print(
         f"Status: {mark}   Mode: {job.mode} / {job.plan_type}   Months: {job.range_start_month} … {job.range_end_month}"
     )

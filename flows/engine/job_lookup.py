@@ -17,8 +17,10 @@ _PREFIX = re.compile(r"[0-9a-fA-F-]+")
 
 def resolve_job_id(store: Store, ref: str) -> str:
     """The full id of the one job whose id is `ref` or starts with it (8 characters or more)."""
-    if len(ref) >= WHOLE_ID or len(ref) < MIN_PREFIX or not _PREFIX.fullmatch(ref):
-        return ref  # a whole id, or not a prefix at all: require_job names it when no job has it
+    if len(ref) >= WHOLE_ID or not _PREFIX.fullmatch(ref):
+        return ref  # a whole id, or not an id at all: require_job names it when no job has it
+    if len(ref) < MIN_PREFIX:
+        raise DemogenError(f"job id prefix '{ref}' is too short: give at least {MIN_PREFIX} characters")
     rows = store.query(
         "SELECT id FROM demo_patch_jobs WHERE CAST(id AS VARCHAR) LIKE ? ORDER BY id LIMIT 3",
         (ref.lower() + "%",),
