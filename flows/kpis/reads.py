@@ -58,7 +58,7 @@ def _label(month_start: date | datetime) -> str:
 
 
 def kpis_json(kpis: dict[str, MonthKpis]) -> dict[str, Any]:
-    """PRD §5.1: {"months": [{"month": ..., "metrics": {...}}]} with numbers, money as decimals."""
+    """The KPI response: {"months": [{"month": ..., "metrics": {...}}]} with numbers, money as decimals."""
     return {
         "months": [
             {"month": month, "metrics": {k: to_kpi_number(v) for k, v in metrics.items()}}

@@ -1,4 +1,4 @@
-"""KPI snapshots, the before/after diff report (US-4) and its exports: Markdown, CSV, JSON, HTML with a chart."""
+"""KPI snapshots, the before/after diff report and its exports: Markdown, CSV, JSON, HTML with a chart."""
 
 from __future__ import annotations
 
@@ -8,12 +8,33 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from flows.engine.jobs import PatchJob
 from flows.kpis.numbers import format_delta, format_pct, format_value, to_decimal, to_plain_number
 from flows.kpis.reads import MonthKpis, kpis_json
 from generators.metrics import METRICS
+
+
+class PatchJob(Protocol):
+    """What a report reads of a patch job (flows.engine.jobs.PatchJob; the engine sits above this layer)."""
+
+    id: str
+    tenant_id: str
+    created_by_id: str
+    status: str
+    mode: str
+    plan_type: str
+    seed: str
+    range_start_month: str
+    range_end_month: str
+    diff_report_json: dict[str, Any] | None
+    metrics_json: dict[str, Any] | None
+    error_message: str | None
+
+    @property
+    def duration_seconds(self) -> float | None: ...
+
+    def to_response(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +90,7 @@ def diff_report(
 
 
 def comparison_rows(job: PatchJob) -> list[dict[str, str]]:
-    """PRD §7.2 rows — month, metric, before, after, delta, %, target, pass — as text."""
+    """The comparison rows — month, metric, before, after, delta, %, target, pass — as text."""
     rows = []
     for month in (job.diff_report_json or {}).get("months", []):
         for m in month["metrics"]:
@@ -89,7 +110,7 @@ def comparison_rows(job: PatchJob) -> list[dict[str, str]]:
 
 
 def records_created(job: PatchJob) -> dict[str, int]:
-    """Records per kind — leads apart from other contacts, as the PRD's results box shows them."""
+    """Records per kind — leads apart from other contacts, as the job's result view shows them."""
     metrics = job.metrics_json or {}
     return dict(metrics.get("byRecordType") or metrics.get("byEntity", {}))
 

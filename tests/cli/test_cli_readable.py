@@ -113,7 +113,7 @@ def test_job_id_prefixes_names_and_new(tenant_url: str, tmp_path: Path, capsys) 
     plan.write_text(PLAN)
     first = _apply(tenant_url, plan, "abcdef12-0000-4000-8000-000000000001", capsys)["id"]
 
-    code, out, err = run_at(250, ["job", "show", "abcdef12", "--database", tenant_url], capsys)
+    code, out, err = run_at(250, ["--database", tenant_url, "job", "show", "abcdef12"], capsys)
     assert code == 0, err
     lines = out.splitlines()
     assert lines[:3] == [
