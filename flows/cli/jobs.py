@@ -15,7 +15,7 @@ from flows.cli.output import Column, fits, fitted_tables, issues_table, print_js
 from flows.engine.job_lookup import MIN_PREFIX, job_names, jobs_with_tenant_slugs, require_job_ref, resolve_job_id
 from flows.engine.jobs import PatchJob
 from flows.engine.revert import revert as revert_job
-from flows.engine.steps import PlanInvalid, apply_plan, prepare
+from flows.engine.steps import PlanInvalid, apply_plan
 from flows.kpis.reports import EXPORTERS
 from flows.plan.model import PatchPlan
 from flows.plan.readers import read_plan
@@ -45,14 +45,13 @@ def apply(
     """
     plan = read_plan(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
     source = f"cli: {plan_file}"
-    _refuse_invalid(database, plan, job_id, as_json)  # before the progress bar: a refused plan draws none
     try:
         if os.environ.get("DEMOGEN_PREFECT", "").lower() in {"1", "true", "yes"}:
             result = _apply_via_prefect(plan, database, job_id, source, as_json)
         else:
             with open_store(database) as store, progress_bar(not as_json) as report:
                 result = apply_plan(store, plan, job_id=job_id, source=source, progress=report)
-    except PlanInvalid as exc:  # the tenant's KPIs moved since the check above
+    except PlanInvalid as exc:
         _print_invalid(exc.result, as_json)
         raise
     if as_json:
@@ -61,15 +60,6 @@ def apply(
         show_job(result)
     if result.status != "completed":
         raise DemogenError(f"job {result.id} failed: {result.error_message}")
-
-
-def _refuse_invalid(database: str | None, plan: PatchPlan, job_id: str | None, as_json: bool) -> None:
-    """Validate the plan against its tenant; print its errors and raise PlanInvalid when it fails."""
-    with open_store(database) as store:
-        checked = prepare(store, plan, job_id=job_id)
-    if not checked.validation.valid:
-        _print_invalid(checked.validation, as_json)
-        raise PlanInvalid(checked.validation)
 
 
 def _print_invalid(result: ValidationResult, as_json: bool) -> None:

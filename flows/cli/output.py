@@ -13,7 +13,7 @@ import click
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -228,7 +228,11 @@ def _log_table(job: PatchJob) -> Table:
 
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[ProgressReport | None]:
-    """A progress bar on stderr while a job runs (silent for --json)."""
+    """A progress bar on stderr while a job runs (silent for --json).
+
+    The bar starts with the job's first report, which the engine sends only once the plan
+    passed validation: a refused plan draws no bar.
+    """
     if not enabled:
         yield None
         return
@@ -241,10 +245,16 @@ def progress_bar(enabled: bool) -> Iterator[ProgressReport | None]:
         console=Console(stderr=True),
         transient=False,
     )
-    with bar:
-        task = bar.add_task("starting", total=100, step="start")
+    tasks: list[TaskID] = []
 
-        def report(step: str, pct: int, message: str) -> None:
-            bar.update(task, completed=pct, step=step, description=message[:70])
+    def report(step: str, pct: int, message: str) -> None:
+        if not tasks:
+            bar.start()
+            tasks.append(bar.add_task("starting", total=100, step="start"))
+        bar.update(tasks[0], completed=pct, step=step, description=message[:70])
 
+    try:
         yield report
+    finally:
+        if tasks:
+            bar.stop()
