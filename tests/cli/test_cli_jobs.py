@@ -24,26 +24,8 @@ months:
 
 @pytest.fixture
 def tenant_url(database_url: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code, out, err = run(
-        [
-            "tenant",
-            "create",
-            "--name",
-            "CLI Demo",
-            "--from",
-            "2024-11",
-            "--to",
-            "2024-12",
-            "--seed",
-            "1",
-            "--template",
-            "steady-growth",
-            "--database",
-            database_url,
-            "--json",
-        ],
-        capsys,
-    )
+    code, out, err = run(["tenant", "create", "--name", "CLI Demo", "--from", "2024-11", "--to", "2024-12",
+                          "--seed", "1", "--template", "steady-growth", "--database", database_url, "--json"], capsys)
     assert code == 0, err
     created = json.loads(out)
     assert created["slug"] == "cli-demo" and created["generationJobId"] and created["id"]
@@ -57,24 +39,9 @@ def test_apply_prints_the_job_and_is_idempotent(tenant_url: str, tmp_path: Path,
     code, out, err = run(["apply", str(plan), "--database", tenant_url, "--json"], capsys)
     assert code == 0, err
     job = json.loads(out)
-    for key in (
-        "id",
-        "tenantId",
-        "status",
-        "mode",
-        "planType",
-        "patchPlan",
-        "beforeKpis",
-        "afterKpis",
-        "diffReport",
-        "metrics",
-        "progress",
-        "currentStep",
-        "logs",
-        "createdAt",
-        "completedAt",
-        "errorMessage",
-    ):
+    for key in ("id", "tenantId", "status", "mode", "planType", "patchPlan", "beforeKpis", "afterKpis",
+                "diffReport", "metrics", "progress", "currentStep", "logs", "createdAt", "completedAt",
+                "errorMessage"):
         assert key in job
     assert job["status"] == "completed" and job["progress"] == 100
     assert job["metrics"]["recordsCreated"] == 20 + 10 + 3 + 4 + 20
@@ -101,10 +68,8 @@ def test_invalid_plan_exits_1_and_writes_nothing(tenant_url: str, tmp_path: Path
     assert code == 1
     result = json.loads(out)
     assert result["valid"] is False
-    assert any(
-        e["code"] == "V-4" and e["message"] == "closedWonCount (9) cannot exceed dealsCreated (4)"
-        for e in result["errors"]
-    )
+    assert any(e["code"] == "V-4" and e["message"] == "closedWonCount (9) cannot exceed dealsCreated (4)"
+               for e in result["errors"])
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     with open_store(tenant_url) as store:
         assert table_digest(store) == before
@@ -133,16 +98,11 @@ def test_show_export_and_revert(tenant_url: str, tmp_path: Path, capsys) -> None
 
     code, out, _ = run(["job", "show", job_id, "--database", tenant_url], capsys)
     assert code == 0 and job_id in out and "Log" in out and "publish" in out
-    for fmt, marker in (
-        ("md", "| 2025-01 | Leads | 0 | 20 | +20 |"),
-        ("csv", "2025-01,leadsCreated,0,20,20"),
-        ("html", "<svg"),
-        ("json", f'"id": "{job_id}"'),
-    ):
+    for fmt, marker in (("md", "| 2025-01 | Leads | 0 | 20 | +20 |"), ("csv", "2025-01,leadsCreated,0,20,20"),
+                        ("html", "<svg"), ("json", f'"id": "{job_id}"')):
         target = tmp_path / f"report.{fmt}"
-        code, _, _ = run(
-            ["job", "export", job_id, "--format", fmt, "-o", str(target), "--database", tenant_url], capsys
-        )
+        code, _, _ = run(["job", "export", job_id, "--format", fmt, "-o", str(target), "--database", tenant_url],
+                         capsys)
         assert code == 0 and marker in target.read_text(), fmt
     code, out, _ = run(["job", "export", job_id, "--format", "csv", "--database", tenant_url], capsys)
     assert out.startswith("month,metric,before,after,delta,pct_change,target,pass")
