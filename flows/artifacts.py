@@ -17,8 +17,9 @@ from prefect.artifacts import (
 )
 
 from flows.engine.jobs import PatchJob
-from flows.kpis.reads import MonthKpis, to_number
-from flows.kpis.reports import comparison_rows, fmt_value, records_created
+from flows.kpis.numbers import format_value
+from flows.kpis.reads import MonthKpis
+from flows.kpis.reports import comparison_rows, records_created
 from flows.store.tenants import Tenant, TenantSummary
 from generators.metrics import METRICS
 
@@ -35,7 +36,7 @@ def artifact_key(prefix: str, slug: str) -> str:
 
 
 def comparison_table(job: PatchJob) -> list[dict[str, str]]:
-    """PRD §7.2: month, metric, before, after, delta, % change, target and pass, as the CLI shows them."""
+    """The KPI comparison: month, metric, before, after, delta, % change, target and pass, as the CLI shows them."""
     return [
         {
             "Month": r["month"],
@@ -119,7 +120,7 @@ def summary_markdown(job: PatchJob, tenant: Tenant, source: str, flow_seconds: f
 
 
 def preview_markdown(result: dict[str, Any], tenant: Tenant, source: str) -> str:
-    """A validation (PRD §5.1 {valid, errors, warnings, preview}) for people: what applying would create."""
+    """A validation ({valid, errors, warnings, preview}) for people: what applying would create."""
     lines = [f"# Plan preview: {tenant.name} (`{tenant.slug}`)", "", f"Plan source: {source}", ""]
     lines.append(
         "✓ All metrics valid: nothing was written" if result["valid"] else "✗ **Invalid**: nothing can be applied"
@@ -139,7 +140,7 @@ def preview_markdown(result: dict[str, Any], tenant: Tenant, source: str) -> str
 
 
 def tenants_table(summaries: list[TenantSummary]) -> list[dict[str, Any]]:
-    """US-1: demo tenants with their data range and record counts."""
+    """Demo tenants with their data range and record counts."""
     return [
         {
             "Slug": s.tenant.slug,
@@ -154,9 +155,9 @@ def tenants_table(summaries: list[TenantSummary]) -> list[dict[str, Any]]:
 
 
 def kpi_summary_table(kpis: dict[str, MonthKpis]) -> list[dict[str, Any]]:
-    """US-1: one row per month, one column per KPI."""
+    """One row per month, one column per KPI."""
     return [
-        {"Month": month, **{m.label: fmt_value(to_number(values[m.name]), m.name) for m in METRICS}}
+        {"Month": month, **{m.label: format_value(values[m.name], m.name) for m in METRICS}}
         for month, values in kpis.items()
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -13,9 +14,11 @@ from flows.engine.jobs import PatchJob, now_utc
 from flows.engine.run import apply_plan
 from flows.engine.steps import Progress
 from flows.plan.model import PatchPlan
-from flows.plan.templates import load_template, month_metrics
+from flows.plan.readers import read_plan
+from flows.plan.templates import Template, load_template, month_metrics
 from flows.store.base import Store
 from flows.store.migrate import NAMESPACE, current_actor
+from flows.store.paths import PLANS_DIR
 from flows.store.tenants import Tenant, find_tenant, resolve_tenant
 from generators.calendar import month_index, month_of, month_range, month_start
 from generators.errors import DemogenError, UsageError
@@ -63,7 +66,7 @@ def _check_args(name: str, slug: str, first: str, last: str, timezone: str, loca
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(f"unknown timezone '{timezone}': use an IANA name such as America/New_York") from None
-    from faker.config import AVAILABLE_LOCALES
+    from faker.config import AVAILABLE_LOCALES  # Faker is slow to import; only tenant creation needs it
 
     if locale not in AVAILABLE_LOCALES:
         raise UsageError(f"unknown locale '{locale}': use a Faker locale such as en_US, de_DE or fr_FR")
@@ -73,7 +76,7 @@ def _check_args(name: str, slug: str, first: str, last: str, timezone: str, loca
 
 
 def _users(tenant_id: str, slug: str, locale: str, seed: str) -> list[tuple[str, str, str, str]]:
-    from faker import Faker
+    from faker import Faker  # Faker is slow to import; only tenant creation needs it
 
     fake = Faker(locale)
     fake.seed_instance(f"{seed}:users")
@@ -114,70 +117,149 @@ def create_demo_tenant(
     seed = seed or uuid.uuid4().hex[:16]
     tenant_id = str(uuid.uuid5(NAMESPACE, f"tenant:{slug}:{seed}"))
     generation_id = str(uuid.uuid5(uuid.UUID(tenant_id), "generation"))
-
-    existing = find_tenant(store, slug)
-    if existing is not None:
-        status = store.scalar("SELECT status FROM demo_generation_jobs WHERE tenant_id = ?", (existing.id,))
-        if status == "completed" or existing.id != tenant_id:
-            raise DemogenError(f"a tenant with slug '{slug}' already exists ({existing.id})")
-    else:
-        created_at = month_start(first, timezone)
+    if not _resuming(store, slug, tenant_id):
+        new = NewTenant(tenant_id, name, slug, timezone, locale, currency)
         actor = current_actor(store)
         with store.transaction():
-            store.execute(
-                "INSERT INTO tenants (id, name, slug, demo_generated, timezone, locale, currency, created_at, "
-                "updated_at) VALUES (?, ?, ?, TRUE, ?, ?, ?, ?, ?)",
-                (tenant_id, name, slug, timezone, locale, currency, created_at, created_at),
-            )
-            for user_id, email, full_name, role in _users(tenant_id, slug, locale, seed):
-                store.execute(
-                    "INSERT INTO users (id, tenant_id, email, name, role, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (user_id, tenant_id, email, full_name, role, created_at),
-                )
-            for position, (stage, won, lost) in enumerate(STAGES):
-                store.execute(
-                    "INSERT INTO pipeline_stages (id, tenant_id, name, position, is_won, is_lost, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        str(uuid.uuid5(uuid.UUID(tenant_id), f"stage:{stage}")),
-                        tenant_id,
-                        stage,
-                        position,
-                        won,
-                        lost,
-                        created_at,
-                    ),
-                )
-            store.execute(
-                "INSERT INTO demo_generation_jobs (id, tenant_id, created_by_id, template, seed, range_start_month, "
-                f"range_end_month, params_json, status) VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS {store.json_type}), "
-                "'running')",
-                (
-                    generation_id,
-                    tenant_id,
-                    actor,
-                    template,
-                    seed,
-                    first,
-                    last,
-                    f'{{"name": "{name}", "timezone": "{timezone}", "locale": "{locale}", "currency": "{currency}"}}',
-                ),
-            )
+            _insert_tenant(store, new, first, seed)
+            _insert_generation_job(store, new, actor, generation_id, template, seed, first, last)
     tenant = resolve_tenant(store, tenant_id)
-    plan = PatchPlan.model_validate(
+    plan = _template_plan(tenant_id, tmpl, seed, first, last)
+    job = apply_plan(
+        store, plan, as_of=now, original_job_id=generation_id, source=f"template {template}", progress=progress
+    )
+    _finish_generation_job(store, generation_id, job)
+    return CreatedTenant(tenant, generation_id, job)
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    """The tenant row of a demo tenant about to be created."""
+
+    id: str
+    name: str
+    slug: str
+    timezone: str
+    locale: str
+    currency: str
+
+
+def _resuming(store: Store, slug: str, tenant_id: str) -> bool:
+    """True when this very tenant exists with an unfinished generation; refuses any other tenant with the slug."""
+    existing = find_tenant(store, slug)
+    if existing is None:
+        return False
+    status = store.scalar("SELECT status FROM demo_generation_jobs WHERE tenant_id = ?", (existing.id,))
+    if status == "completed" or existing.id != tenant_id:
+        raise DemogenError(f"a tenant with slug '{slug}' already exists ({existing.id})")
+    return True
+
+
+def _insert_tenant(store: Store, tenant: NewTenant, first: str, seed: str) -> None:
+    """The tenant, its sales team and its pipeline, all created at the start of its first month."""
+    created_at = month_start(first, tenant.timezone)
+    store.execute(
+        "INSERT INTO tenants (id, name, slug, demo_generated, timezone, locale, currency, created_at, "
+        "updated_at) VALUES (?, ?, ?, TRUE, ?, ?, ?, ?, ?)",
+        (tenant.id, tenant.name, tenant.slug, tenant.timezone, tenant.locale, tenant.currency, created_at, created_at),
+    )
+    _insert_users(store, tenant, seed, created_at)
+    _insert_stages(store, tenant.id, created_at)
+
+
+def _insert_users(store: Store, tenant: NewTenant, seed: str, created_at: datetime) -> None:
+    for user_id, email, full_name, role in _users(tenant.id, tenant.slug, tenant.locale, seed):
+        store.execute(
+            "INSERT INTO users (id, tenant_id, email, name, role, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (user_id, tenant.id, email, full_name, role, created_at),
+        )
+
+
+def _insert_stages(store: Store, tenant_id: str, created_at: datetime) -> None:
+    for position, (stage, won, lost) in enumerate(STAGES):
+        stage_id = str(uuid.uuid5(uuid.UUID(tenant_id), f"stage:{stage}"))
+        store.execute(
+            "INSERT INTO pipeline_stages (id, tenant_id, name, position, is_won, is_lost, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (stage_id, tenant_id, stage, position, won, lost, created_at),
+        )
+
+
+def _insert_generation_job(
+    store: Store, tenant: NewTenant, actor: str, generation_id: str, template: str, seed: str, first: str, last: str
+) -> None:
+    """The running demo_generation_jobs row; its params are JSON (json.dumps: names may hold quotes)."""
+    params = {"name": tenant.name, "timezone": tenant.timezone, "locale": tenant.locale, "currency": tenant.currency}
+    store.execute(
+        "INSERT INTO demo_generation_jobs (id, tenant_id, created_by_id, template, seed, range_start_month, "
+        f"range_end_month, params_json, status) VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS {store.json_type}), "
+        "'running')",
+        (generation_id, tenant.id, actor, template, seed, first, last, json.dumps(params)),
+    )
+
+
+def _template_plan(tenant_id: str, template: Template, seed: str, first: str, last: str) -> PatchPlan:
+    """An ADDITIVE DELTAS plan filling months first..last from the template."""
+    return PatchPlan.model_validate(
         {
             "tenant": tenant_id,
             "mode": "additive",
             "planType": "deltas",
             "seed": seed,
-            "months": [{"month": m, "metrics": month_metrics(tmpl, m, first)} for m in month_range(first, last)],
+            "months": [{"month": m, "metrics": month_metrics(template, m, first)} for m in month_range(first, last)],
         }
     )
-    job = apply_plan(
-        store, plan, as_of=now, original_job_id=generation_id, source=f"template {template}", progress=progress
-    )
+
+
+def _finish_generation_job(store: Store, generation_id: str, job: PatchJob) -> None:
     store.execute(
         "UPDATE demo_generation_jobs SET status = ?, error_message = ?, completed_at = ?, updated_at = ? WHERE id = ?",
         (job.status, job.error_message, job.completed_at, datetime.now(UTC), generation_id),
     )
-    return CreatedTenant(tenant, generation_id, job)
+
+
+# --- the README's main job: `demogen demo` -------------------------------------------------------
+
+DEMO_NAME = "Acme Corp Demo"
+DEMO_SLUG = "acme-corp-demo"
+DEMO_FIRST, DEMO_LAST = "2024-01", "2024-12"
+DEMO_TEMPLATE = "steady-growth"
+DEMO_PLAN = PLANS_DIR / "examples" / "prd-appendix.yaml"
+
+
+def demo_tenant_exists(store: Store) -> bool:
+    return find_tenant(store, DEMO_SLUG) is not None
+
+
+def create_demo_acme(store: Store, progress: Progress | None = None) -> CreatedTenant:
+    """Create 'Acme Corp Demo' with 2024 from the steady-growth template; fails if its generation failed."""
+    created = create_demo_tenant(
+        store,
+        name=DEMO_NAME,
+        slug=DEMO_SLUG,
+        first=DEMO_FIRST,
+        last=DEMO_LAST,
+        template=DEMO_TEMPLATE,
+        seed="acme",
+        timezone="America/New_York",
+        progress=progress,
+    )
+    require_completed(created)
+    return created
+
+
+def require_completed(created: CreatedTenant) -> CreatedTenant:
+    """The created tenant, or an error naming it when generating its data failed."""
+    if created.patch_job.status != "completed":
+        raise DemogenError(f"generating {created.tenant.slug} failed: {created.patch_job.error_message}")
+    return created
+
+
+def demo_plan() -> PatchPlan:
+    """The example plan the demo applies to Acme Corp Demo (DELTAS, 2025-01 … 2025-03)."""
+    return read_plan(str(DEMO_PLAN))
+
+
+def apply_demo_plan(store: Store, progress: Progress | None = None) -> PatchJob:
+    """Apply the example plan to Acme Corp Demo (idempotent: a completed job is returned unchanged)."""
+    return apply_plan(store, demo_plan(), source=f"demo: {DEMO_PLAN.name}", progress=progress)

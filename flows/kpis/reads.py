@@ -6,10 +6,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flows.kpis.numbers import to_kpi_number
 from flows.store.base import Store
 from flows.store.dbt_runner import MODELS_SCHEMA
 from flows.store.tenants import Tenant
 from generators.calendar import add_months, month_of, month_range, month_start
+from generators.errors import DemogenError
 from generators.metrics import METRICS
 
 MonthKpis = dict[str, int | Decimal]
@@ -56,17 +58,13 @@ def _label(month_start: date | datetime) -> str:
 
 
 def kpis_json(kpis: dict[str, MonthKpis]) -> dict[str, Any]:
-    """PRD §5.1: {"months": [{"month": ..., "metrics": {...}}]} with numbers, money as decimals."""
+    """The KPI response: {"months": [{"month": ..., "metrics": {...}}]} with numbers, money as decimals."""
     return {
         "months": [
-            {"month": month, "metrics": {k: to_number(v) for k, v in metrics.items()}}
+            {"month": month, "metrics": {k: to_kpi_number(v) for k, v in metrics.items()}}
             for month, metrics in kpis.items()
         ]
     }
-
-
-def to_number(value: int | Decimal) -> int | float:
-    return float(value) if isinstance(value, Decimal) else int(value)
 
 
 def typical_deal_size(store: Store, tenant: Tenant) -> Decimal:
@@ -85,3 +83,23 @@ def latest_month_with_data(store: Store, tenant: Tenant) -> str | None:
         (tenant.id,),
     )
     return None if latest is None else month_of(latest, tenant.timezone)
+
+
+def data_range(store: Store, tenant: Tenant) -> tuple[str, str] | None:
+    """The tenant-local first and last month holding any KPI event; None for a tenant without data."""
+    row = store.query_one(
+        f"SELECT min(created_at) AS first_at, max(created_at) AS last_at FROM {MODELS_SCHEMA}.kpi_events "
+        "WHERE tenant_id = ?",
+        (tenant.id,),
+    )
+    if row is None or row["first_at"] is None:
+        return None
+    return month_of(row["first_at"], tenant.timezone), month_of(row["last_at"], tenant.timezone)
+
+
+def require_data_range(store: Store, tenant: Tenant) -> tuple[str, str]:
+    """data_range, refusing a tenant without data with a message that says what to do."""
+    found = data_range(store, tenant)
+    if found is None:
+        raise DemogenError(f"tenant {tenant.slug} has no data yet: give --from and --to to see empty months")
+    return found

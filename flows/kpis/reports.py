@@ -1,4 +1,4 @@
-"""KPI snapshots, the before/after diff report (US-4) and its exports: Markdown, CSV, JSON, HTML with a chart."""
+"""KPI snapshots, the before/after diff report and its exports: Markdown, CSV, JSON, HTML with a chart."""
 
 from __future__ import annotations
 
@@ -6,22 +6,53 @@ import csv
 import html
 import io
 import json
-from collections.abc import Mapping
-from decimal import Decimal
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from flows.engine.jobs import PatchJob
+from flows.kpis.numbers import format_delta, format_pct, format_value, to_decimal, to_plain_number
 from flows.kpis.reads import MonthKpis, kpis_json
-from generators.metrics import BY_NAME, METRICS
+from generators.metrics import METRICS
+
+
+class PatchJob(Protocol):
+    """What a report reads of a patch job (flows.engine.jobs.PatchJob; the engine sits above this layer)."""
+
+    id: str
+    tenant_id: str
+    created_by_id: str
+    status: str
+    mode: str
+    plan_type: str
+    seed: str
+    range_start_month: str
+    range_end_month: str
+    diff_report_json: dict[str, Any] | None
+    metrics_json: dict[str, Any] | None
+    error_message: str | None
+
+    @property
+    def duration_seconds(self) -> float | None: ...
+
+    def to_response(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class JobNames:
+    """Who a job's report is about and who ran it, by name rather than by id."""
+
+    tenant: str
+    created_by: str
+
+    @classmethod
+    def unknown(cls, job: PatchJob) -> JobNames:
+        """The ids themselves, for a report made without a database at hand."""
+        return cls(tenant=job.tenant_id, created_by=job.created_by_id)
 
 
 def snapshot(kpis: Mapping[str, MonthKpis]) -> list[dict[str, Any]]:
     """MonthlyKpiSnapshot[]: [{"month": "2025-01", "metrics": {...}}] with JSON numbers."""
     return kpis_json(dict(kpis))["months"]
-
-
-def _dec(value: Any) -> Decimal:
-    return Decimal(str(value))
 
 
 def diff_report(
@@ -36,21 +67,21 @@ def diff_report(
     for month in sorted(after):
         rows = []
         for metric in METRICS:
-            b, a = _dec(before[month][metric.name]), _dec(after[month][metric.name])
+            b, a = to_decimal(before[month][metric.name]), to_decimal(after[month][metric.name])
             target = by_key.get((month, metric.name))
             passed = None
             if target is not None:
-                passed = abs(a - _dec(target["expected"])) <= _dec(target["tolerance"])
+                passed = abs(a - to_decimal(target["expected"])) <= to_decimal(target["tolerance"])
                 all_pass = all_pass and passed
             rows.append(
                 {
                     "metric": metric.name,
                     "label": metric.label,
-                    "before": _num(b),
-                    "after": _num(a),
-                    "delta": _num(a - b),
+                    "before": to_plain_number(b),
+                    "after": to_plain_number(a),
+                    "delta": to_plain_number(a - b),
                     "pctChange": None if b == 0 else round(float((a - b) / b * 100), 2),
-                    "target": None if target is None else _num(_dec(target["expected"])),
+                    "target": None if target is None else to_plain_number(to_decimal(target["expected"])),
                     "pass": passed,
                 }
             )
@@ -58,27 +89,8 @@ def diff_report(
     return {"months": months, "allTargetsMet": all_pass}
 
 
-def _num(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def fmt_value(value: Any, metric: str) -> str:
-    if value is None:
-        return "no target"
-    if BY_NAME[metric].kind == "money":
-        money = Decimal(str(value))
-        # Whole amounts without cents keep the table narrow enough for an 80-column terminal.
-        return f"{money:,.0f}" if money == money.to_integral_value() else f"{money:,.2f}"
-    return f"{int(value):,}"
-
-
-def fmt_delta(value: Any, metric: str) -> str:
-    text = fmt_value(abs(Decimal(str(value))) if BY_NAME[metric].kind == "money" else abs(int(value)), metric)
-    return ("-" if Decimal(str(value)) < 0 else "+") + text
-
-
 def comparison_rows(job: PatchJob) -> list[dict[str, str]]:
-    """PRD §7.2 rows — month, metric, before, after, delta, %, target, pass — as text."""
+    """The comparison rows — month, metric, before, after, delta, %, target, pass — as text."""
     rows = []
     for month in (job.diff_report_json or {}).get("months", []):
         for m in month["metrics"]:
@@ -86,11 +98,11 @@ def comparison_rows(job: PatchJob) -> list[dict[str, str]]:
                 {
                     "month": month["month"],
                     "metric": m["label"],
-                    "before": fmt_value(m["before"], m["metric"]),
-                    "after": fmt_value(m["after"], m["metric"]),
-                    "delta": fmt_delta(m["delta"], m["metric"]),
-                    "pct": "—" if m["pctChange"] is None else f"{m['pctChange']:+.1f}%",
-                    "target": fmt_value(m["target"], m["metric"]),
+                    "before": format_value(m["before"], m["metric"]),
+                    "after": format_value(m["after"], m["metric"]),
+                    "delta": format_delta(m["delta"], m["metric"]),
+                    "pct": format_pct(m["pctChange"], m["delta"]),
+                    "target": format_value(m["target"], m["metric"]),
                     "pass": {True: "✓", False: "✗", None: "—"}[m["pass"]],
                 }
             )
@@ -98,19 +110,25 @@ def comparison_rows(job: PatchJob) -> list[dict[str, str]]:
 
 
 def records_created(job: PatchJob) -> dict[str, int]:
-    """Records per kind — leads apart from other contacts, as the PRD's results box shows them."""
+    """Records per kind — leads apart from other contacts, as the job's result view shows them."""
     metrics = job.metrics_json or {}
     return dict(metrics.get("byRecordType") or metrics.get("byEntity", {}))
 
 
-def to_json(job: PatchJob) -> str:
-    return json.dumps(job.to_response(), indent=2, default=str)
+def to_json(job: PatchJob, names: JobNames | None = None) -> str:
+    names = names or JobNames.unknown(job)
+    response = job.to_response() | {"tenantName": names.tenant, "createdByName": names.created_by}
+    return json.dumps(response, indent=2, default=str)
 
 
-def to_csv(job: PatchJob) -> str:
+def to_csv(job: PatchJob, names: JobNames | None = None) -> str:
+    """One row per month and metric; the tenant and creator by name close each row, for spreadsheets that filter."""
+    names = names or JobNames.unknown(job)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["month", "metric", "before", "after", "delta", "pct_change", "target", "pass"])
+    writer.writerow(
+        ["month", "metric", "before", "after", "delta", "pct_change", "target", "pass", "tenant", "created_by"]
+    )
     for month in (job.diff_report_json or {}).get("months", []):
         for m in month["metrics"]:
             writer.writerow(
@@ -123,27 +141,29 @@ def to_csv(job: PatchJob) -> str:
                     "" if m["pctChange"] is None else m["pctChange"],
                     "" if m["target"] is None else m["target"],
                     "" if m["pass"] is None else str(m["pass"]).lower(),
+                    names.tenant,
+                    names.created_by,
                 ]
             )
     return out.getvalue()
 
 
-def _header(job: PatchJob) -> list[tuple[str, str]]:
+def _header(job: PatchJob, names: JobNames) -> list[tuple[str, str]]:
     return [
         ("Job", job.id),
-        ("Tenant", job.tenant_id),
+        ("Tenant", names.tenant),
         ("Status", job.status),
         ("Mode / plan type", f"{job.mode} / {job.plan_type}"),
         ("Months", f"{job.range_start_month} … {job.range_end_month}"),
         ("Seed", job.seed),
         ("Duration", "—" if job.duration_seconds is None else f"{job.duration_seconds} s"),
-        ("Created by", job.created_by_id),
+        ("Created by", names.created_by),
     ]
 
 
-def to_markdown(job: PatchJob) -> str:
+def to_markdown(job: PatchJob, names: JobNames | None = None) -> str:
     lines = [f"# Patch job {job.id}", ""]
-    lines += [f"- **{k}**: {v}" for k, v in _header(job)]
+    lines += [f"- **{k}**: {v}" for k, v in _header(job, names or JobNames.unknown(job))]
     if job.error_message:
         lines += [f"- **Error**: {job.error_message}"]
     lines += [
@@ -207,10 +227,13 @@ def _chart(metric: str, label: str, months: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def to_html(job: PatchJob) -> str:
+def to_html(job: PatchJob, names: JobNames | None = None) -> str:
     months = (job.diff_report_json or {}).get("months", [])
     charts = "".join(f"<figure>{_chart(m.name, m.label, months)}</figure>" for m in METRICS) if months else ""
-    header = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in _header(job))
+    header = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in _header(job, names or JobNames.unknown(job))
+    )
     rows = "".join(
         "<tr>"
         + "".join(
@@ -247,4 +270,5 @@ figure {{ display: inline-block; margin: 0 1rem 1rem 0; }}
 """
 
 
-EXPORTERS = {"md": to_markdown, "csv": to_csv, "json": to_json, "html": to_html}
+Exporter = Callable[[PatchJob, JobNames | None], str]
+EXPORTERS: dict[str, Exporter] = {"md": to_markdown, "csv": to_csv, "json": to_json, "html": to_html}

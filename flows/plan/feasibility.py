@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flows.plan.numbers import Number, as_number, fmt_number
+from flows.kpis.numbers import Number, as_number, format_number
 
 DEALS, WON, WON_VALUE, PIPELINE = "dealsCreated", "closedWonCount", "closedWonValue", "pipelineAddedValue"
 DEAL_METRICS: tuple[str, ...] = (DEALS, WON, WON_VALUE, PIPELINE)
@@ -92,8 +92,8 @@ def deal_violations(
     of_deltas = " (added to the month's current KPIs)" if targets is not None else ""
     if won_value is not None and pipeline is not None and pipeline < won_value:
         message = (
-            f"pipelineAddedValue ({fmt_number(pipeline)}) cannot be below "
-            f"closedWonValue ({fmt_number(won_value)}){of_deltas}"
+            f"pipelineAddedValue ({format_number(pipeline)}) cannot be below "
+            f"closedWonValue ({format_number(won_value)}){of_deltas}"
         )
         return [*found, Violation("F-1", PIPELINE, message)]
     if won_n > 0 and won_value is not None and won_value == 0:
@@ -109,8 +109,8 @@ def deal_violations(
         open_money = pipeline - (won_value if won_value is not None else (0 if won_n == 0 else pipeline))
         if open_money > 0:
             message = (
-                f"pipelineAddedValue ({fmt_number(pipeline)}) above closedWonValue "
-                f"({fmt_number(won_value or 0)}) needs an open deal, "
+                f"pipelineAddedValue ({format_number(pipeline)}) above closedWonValue "
+                f"({format_number(won_value or 0)}) needs an open deal, "
                 f"but all dealsCreated ({deals}) are won{of_deltas}"
             )
             found.append(Violation("F-2", PIPELINE, message))
@@ -124,4 +124,4 @@ def deal_violations(
 
 
 def _v4(won: Number, deals: Number) -> str:
-    return f"closedWonCount ({fmt_number(won)}) cannot exceed dealsCreated ({fmt_number(deals)})"
+    return f"closedWonCount ({format_number(won)}) cannot exceed dealsCreated ({format_number(deals)})"

@@ -20,6 +20,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from flows.kpis.numbers import to_plain_number
 from generators.calendar import MONTH_PATTERN, is_month
 from generators.metrics import METRICS
 
@@ -48,13 +49,6 @@ def _to_decimal(value: Any) -> Any:
             raise ValueError(f"expected a number, got '{value}'") from None
         return Decimal("NaN") if number.is_nan() else number
     raise ValueError(f"expected a number, got {type(value).__name__}")
-
-
-def to_plain_number(value: Decimal) -> int | float:
-    """A Decimal as the JSON/YAML number people expect: 50, not "50" or 50.0."""
-    if value.is_finite() and value == value.to_integral_value() and abs(value) < 10**18:
-        return int(value)
-    return float(value)
 
 
 def _metric_type(kind: str) -> Any:

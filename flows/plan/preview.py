@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flows.plan.model import to_plain_number
+from flows.kpis.numbers import to_plain_number
 from generators.allocation import MonthAllocation
 from generators.metrics import METRICS
 
@@ -26,10 +26,10 @@ class MetricChange:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "before": _number(self.before),
-            "after": _number(self.after),
-            "change": _number(self.change),
-            "target": _number(self.after) if self.planned else None,
+            "before": to_plain_number(self.before),
+            "after": to_plain_number(self.after),
+            "change": to_plain_number(self.change),
+            "target": to_plain_number(self.after) if self.planned else None,
             "estimated": self.estimated,
         }
 
@@ -90,8 +90,8 @@ class MonthPreview:
         return {
             "month": self.month,
             "records": self.records.as_dict(),
-            "closedWonValueAdded": _number(self.closed_won_value),
-            "pipelineValueAdded": _number(self.pipeline_value),
+            "closedWonValueAdded": to_plain_number(self.closed_won_value),
+            "pipelineValueAdded": to_plain_number(self.pipeline_value),
             "valuesEstimated": self.estimated,
             "metrics": {name: change.as_dict() for name, change in self.metrics.items()},
         }
@@ -110,15 +110,11 @@ class Preview:
             "months": [m.as_dict() for m in self.months],
             "total": {
                 "records": self.records.as_dict(),
-                "closedWonValueAdded": _number(self.closed_won_value),
-                "pipelineValueAdded": _number(self.pipeline_value),
+                "closedWonValueAdded": to_plain_number(self.closed_won_value),
+                "pipelineValueAdded": to_plain_number(self.pipeline_value),
                 "valuesEstimated": self.estimated,
             },
         }
-
-
-def _number(value: Number) -> int | float:
-    return to_plain_number(value) if isinstance(value, Decimal) else value
 
 
 def month_preview(

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flows.kpis.numbers import CENT
 from flows.kpis.reads import latest_month_with_data, monthly_kpis
 from flows.plan.feasibility import nearest_feasible
 from flows.plan.model import PatchPlan
-from flows.plan.numbers import CENT
 from flows.store import Store
 from flows.store.tenants import Tenant, resolve_tenant
 from generators.calendar import add_months, month_index, month_of, parse_month
@@ -65,6 +65,7 @@ def grow_from(
     months: int,
     pct: Decimal | float | str,
     seed: str | None = None,
+    base_month: str | None = None,
 ) -> PatchPlan:
     """TARGETS for `months` months from `first_month`, growing from the KPIs `base` of a base month.
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from flows.kpis.numbers import CENT, HUGE, Number, as_number, format_number
 from flows.plan.feasibility import DEAL_METRICS, deal_violations
 from flows.plan.model import PatchPlan
-from flows.plan.numbers import CENT, HUGE, Number, as_number, fmt_number
 from flows.plan.preview import MonthPreview, Preview, month_preview, total_preview
 from generators.allocation import AllocationError, MonthAllocation, allocate_month
 from generators.calendar import month_index, month_of
@@ -211,31 +211,31 @@ def _metric_delta(
     kind = BY_NAME[metric].kind
     limit = _limit(metric)
     if not value.is_finite():
-        out.error("P-5", f"{metric} must be a finite number, got {fmt_number(value)}", month, metric)
+        out.error("P-5", f"{metric} must be a finite number, got {format_number(value)}", month, metric)
         return None
     if abs(value) >= HUGE:
         out.error(
             "F-4",
-            f"{metric} ({fmt_number(value)}) exceeds the per-month limit of {limit:,}",
+            f"{metric} ({format_number(value)}) exceeds the per-month limit of {limit:,}",
             month,
             metric,
         )
         return None
     if kind == "count" and value != value.to_integral_value():
-        out.error("P-3", f"{metric} must be a whole number, got {fmt_number(value)}", month, metric)
+        out.error("P-3", f"{metric} must be a whole number, got {format_number(value)}", month, metric)
         return None
     if kind == "money" and value != value.quantize(CENT):
-        out.error("P-7", f"{metric} ({fmt_number(value)}) has fractions of a cent", month, metric)
+        out.error("P-7", f"{metric} ({format_number(value)}) has fractions of a cent", month, metric)
         return None
     if targets and value < 0:
-        out.error("P-4", f"{metric} target cannot be negative, got {fmt_number(value)}", month, metric)
+        out.error("P-4", f"{metric} target cannot be negative, got {format_number(value)}", month, metric)
         return None
     number: Number = int(value) if kind == "count" else value
     delta = number - as_number(metric, before.get(metric)) if targets else number
     if additive and delta < 0:
         out.error(
             "V-1",
-            f"Cannot reduce {metric} in ADDITIVE mode. Computed delta: {fmt_number(delta)}",
+            f"Cannot reduce {metric} in ADDITIVE mode. Computed delta: {format_number(delta)}",
             month,
             metric,
         )
@@ -243,7 +243,7 @@ def _metric_delta(
     if delta > limit:
         out.error(
             "F-4",
-            f"{metric} adds {fmt_number(delta)} in one month, over the limit of {limit:,}",
+            f"{metric} adds {format_number(delta)} in one month, over the limit of {limit:,}",
             month,
             metric,
         )
@@ -298,8 +298,8 @@ def _warnings(
             if average > typical * DEAL_SIZE_FACTOR or average * DEAL_SIZE_FACTOR < typical:
                 out.warn(
                     "W-1",
-                    f"{metric} gives {deals} {what} deals an average of {fmt_number(average)}, "
-                    f"far from the tenant's typical deal size ({fmt_number(typical)})",
+                    f"{metric} gives {deals} {what} deals an average of {format_number(average)}, "
+                    f"far from the tenant's typical deal size ({format_number(typical)})",
                     month,
                     metric,
                 )

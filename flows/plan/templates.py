@@ -8,8 +8,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from flows.kpis.numbers import Number
 from flows.plan.feasibility import nearest_feasible
-from flows.plan.numbers import Number
 from flows.store.paths import PLANS_DIR
 from generators.calendar import month_index
 from generators.errors import DemogenError, UsageError

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from flows.cli import output
 from flows.cli.main import main
 from flows.store import open_store
 from tests.helpers import insert_rows, insert_tenant, table_digest
@@ -19,10 +20,8 @@ from tests.helpers import insert_rows, insert_tenant, table_digest
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run the CLI in-process, as wide as a real terminal so tables do not wrap."""
-    import flows.cli.main
-
-    flows.cli.main.console = Console(width=250)
-    flows.cli.main.err_console = Console(width=250, stderr=True)
+    output.console = Console(width=250)
+    output.err_console = Console(width=250, stderr=True)
     try:
         main(args)
         code = 0

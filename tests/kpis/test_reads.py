@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from flows.kpis.reads import kpis_json, latest_month_with_data, monthly_kpis, typical_deal_size
+from flows.kpis.reads import data_range, kpis_json, latest_month_with_data, monthly_kpis, typical_deal_size
 from flows.store import Store
 from tests.helpers import insert_rows, insert_tenant, stage_id
 
@@ -179,3 +179,16 @@ def test_typical_deal_size_and_latest_month(store: Store, tenant) -> None:
     )
     assert typical_deal_size(store, tenant) == Decimal("300.00")
     assert latest_month_with_data(store, tenant) == "2025-03"
+
+
+def test_data_range_spans_first_to_last_month_with_data(store: Store, tenant) -> None:
+    assert data_range(store, tenant) is None
+    insert_rows(
+        store,
+        "companies",
+        [
+            {"tenant_id": tenant.id, "name": "A", "created_at": at("2025-01-10T12:00:00+00:00")},
+            {"tenant_id": tenant.id, "name": "B", "created_at": at("2025-03-10T12:00:00+00:00")},
+        ],
+    )
+    assert data_range(store, tenant) == ("2025-01", "2025-03")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.plan.numbers import Number
+from flows.kpis.numbers import Number
 from flows.plan.quick_fill import grow_from, grow_targets, parse_pct
 from generators.errors import UsageError
 from tests.helpers import present

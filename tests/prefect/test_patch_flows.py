@@ -75,7 +75,7 @@ def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: s
         "Before": "0",
         "After": "50",
         "Delta": "+50",
-        "%": "—",
+        "%": "new",  # Before was 0
         "Target": "50",
         "Pass": "✓",
     }
