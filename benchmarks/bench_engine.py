@@ -42,11 +42,11 @@ from typing import Any
 from benchmarks.engine_fixtures import ROOT, Databases, add_tenant, databases, install_baseline, load_synthetic, settle
 from flows.engine import drafts
 from flows.engine.context import load_context
-from flows.engine.jobs import PatchJob
 from flows.engine.run import apply_plan
 from flows.kpis.reads import latest_month_with_data, monthly_kpis, zero_kpis
 from flows.plan.model import PatchPlan
 from flows.store import Store, open_store
+from flows.store.jobs import PatchJob
 from flows.store.tenants import Tenant
 from generators import SCHEMAS, EntityFrames, generate_plan
 from generators.metrics import METRICS

@@ -16,10 +16,10 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
-from flows.engine.jobs import PatchJob
 from flows.kpis.numbers import format_value
 from flows.kpis.reads import MonthKpis
 from flows.kpis.reports import comparison_rows, records_created
+from flows.store.jobs import PatchJob
 from flows.store.tenants import Tenant, TenantSummary
 from generators.metrics import METRICS
 
@@ -52,7 +52,7 @@ def comparison_table(job: PatchJob) -> list[dict[str, str]]:
     ]
 
 
-_PHASES = (("audit", "audit: published ∪ staged"), ("verification", "verification: live tables"))
+_PHASES = (("audit", "audit: published ∪ drafts"), ("verification", "verification: live tables"))
 
 
 def dbt_tests_table(job: PatchJob) -> list[dict[str, Any]]:
@@ -165,7 +165,9 @@ def kpi_summary_table(kpis: dict[str, MonthKpis]) -> list[dict[str, Any]]:
 # --- publishing ----------------------------------------------------------------------------
 
 
-def publish_job(job: PatchJob, tenant: Tenant, source: str, flow_seconds: float | None = None) -> dict[str, str]:
+def create_job_artifacts(
+    job: PatchJob, tenant: Tenant, source: str, flow_seconds: float | None = None
+) -> dict[str, str]:
     """The KPI comparison, summary and dbt test artifacts of a job; returns their keys."""
     keys = {
         "comparison": artifact_key("kpi-comparison", tenant.slug),
@@ -182,7 +184,7 @@ def publish_job(job: PatchJob, tenant: Tenant, source: str, flow_seconds: float 
     return keys
 
 
-def publish_preview(result: dict[str, Any], tenant: Tenant, source: str, prefix: str = "plan-preview") -> str:
+def create_preview_artifact(result: dict[str, Any], tenant: Tenant, source: str, prefix: str = "plan-preview") -> str:
     """A validation result as a markdown artifact; returns its key."""
     key = artifact_key(prefix, tenant.slug)
     verdict = "valid" if result["valid"] else "invalid: nothing was written"

@@ -17,12 +17,12 @@ from prefect.runtime import flow_run
 
 from flows import artifacts, tasks
 from flows.engine import steps
-from flows.engine.jobs import PatchJob, require_job
 from flows.engine.run import tenant_turn
 from flows.engine.steps import PlanInvalid, Progress
 from flows.plan.model import PatchPlan
 from flows.store import open_store
 from flows.store.base import Store
+from flows.store.jobs import PatchJob, require_job
 from flows.store.tenants import resolve_tenant
 from generators.errors import DemogenError
 
@@ -169,7 +169,7 @@ def apply_patch(
 def _publish_invalid(exc: PlanInvalid, plan: PatchPlan, source: str, database_url: str | None) -> None:
     with open_store(database_url) as store:
         tenant = resolve_tenant(store, plan.tenant)
-    artifacts.publish_preview(exc.result.as_dict(), tenant, source, prefix="patch-summary")
+    artifacts.create_preview_artifact(exc.result.as_dict(), tenant, source, prefix="patch-summary")
 
 
 @contextmanager

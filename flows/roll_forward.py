@@ -9,10 +9,10 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.engine.jobs import now_utc
 from flows.engine.roll_forward import checked_tenant_plan
 from flows.patch import PatchFailed, apply_patch
 from flows.plan.roll_forward import CONFIG, OptIn, TenantPlan, load_config
+from flows.store.jobs import now_utc
 from generators.errors import DemogenError
 
 SUMMARY_KEY = "roll-forward"

@@ -13,16 +13,14 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import artifacts
 from flows.engine import steps
-from flows.engine.jobs import PatchJob
 from flows.engine.steps import JobRun, Prepared, Written
 from flows.plan.model import PatchPlan
 from flows.plan.sources import resolve_plan
 from flows.store.base import Store
+from flows.store.jobs import PatchJob
+from flows.store.paths import PROJECT_LOGGERS
 from flows.store.tenants import Tenant
 from generators import EntityFrames
-
-# The project's loggers, shown on the task runs in the Prefect UI beside Prefect's own.
-PROJECT_LOGGERS = ("flows", "generators")
 
 
 @contextmanager
@@ -115,4 +113,4 @@ def report(
 @task(cache_policy=NO_CACHE)
 def create_artifacts(job: PatchJob, tenant: Tenant, source: str, flow_seconds: float) -> dict[str, str]:
     """KPI comparison table, markdown summary and dbt test results as artifacts keyed by tenant."""
-    return artifacts.publish_job(job, tenant, source, flow_seconds)
+    return artifacts.create_job_artifacts(job, tenant, source, flow_seconds)

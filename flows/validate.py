@@ -20,7 +20,7 @@ def preview_plan(plan: PatchPlan, database_url: str | None, source: str) -> dict
     with logs_to_prefect(), open_store(database_url) as store:
         prepared = prepare(store, plan)
     result = prepared.validation.as_dict()
-    artifacts.publish_preview(result, prepared.tenant, source)
+    artifacts.create_preview_artifact(result, prepared.tenant, source)
     return result
 
 

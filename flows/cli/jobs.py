@@ -13,7 +13,6 @@ from flows.cli.group import cli
 from flows.cli.options import UUID, database_option, job_ref_argument, json_option, plan_source_options
 from flows.cli.output import Column, fits, fitted_tables, issues_table, print_json, progress_bar, show_job
 from flows.engine.job_lookup import MIN_PREFIX, job_names, jobs_with_tenant_slugs, require_job_ref, resolve_job_id
-from flows.engine.jobs import PatchJob
 from flows.engine.revert import revert as revert_job
 from flows.engine.run import apply_plan
 from flows.engine.steps import PlanInvalid
@@ -22,6 +21,7 @@ from flows.plan.model import PatchPlan
 from flows.plan.readers import read_plan_file
 from flows.plan.rules import ValidationResult
 from flows.store import open_store
+from flows.store.jobs import PatchJob
 from flows.store.tenants import resolve_tenant
 from generators.errors import DemogenError
 

@@ -17,11 +17,11 @@ from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextC
 from rich.table import Table
 from rich.text import Text
 
-from flows.engine.jobs import PatchJob
 from flows.engine.steps import Progress as ProgressReport
 from flows.kpis.numbers import format_count
 from flows.kpis.reports import JobNames, comparison_rows, records_created
 from flows.plan.rules import Issue
+from flows.store.jobs import PatchJob
 
 # Module attributes, not imports by value: tests swap them for consoles of a fixed width.
 console = Console()

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flows.engine.jobs import PatchJob, now_utc
 from flows.engine.run import apply_plan
 from flows.engine.steps import Progress
 from flows.plan.model import PatchPlan
-from flows.plan.readers import read_plan
+from flows.plan.readers import read_plan_file
 from flows.plan.templates import Template, load_template, month_metrics
 from flows.store.base import Store
+from flows.store.jobs import PatchJob, now_utc
 from flows.store.migrate import NAMESPACE, current_actor
 from flows.store.paths import PLANS_DIR
 from flows.store.tenants import Tenant, find_tenant, resolve_tenant
@@ -257,7 +257,7 @@ def require_completed(created: CreatedTenant) -> CreatedTenant:
 
 def demo_plan() -> PatchPlan:
     """The example plan the demo applies to Acme Corp Demo (DELTAS, 2025-01 … 2025-03)."""
-    return read_plan(str(DEMO_PLAN))
+    return read_plan_file(str(DEMO_PLAN))
 
 
 def apply_demo_plan(store: Store, progress: Progress | None = None) -> PatchJob:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from flows.engine.jobs import PatchJob, list_jobs, require_job
 from flows.kpis.reports import JobNames
 from flows.store.base import Store
+from flows.store.jobs import PatchJob, list_jobs, require_job
 from flows.store.tenants import find_tenant
 from generators.errors import DemogenError
 

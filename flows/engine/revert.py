@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from flows.engine.jobs import JOB_NAMESPACE, PatchJob, get_job, insert_job, log_step, now_utc, require_job, update_job
 from flows.kpis.reads import monthly_kpis
 from flows.kpis.reports import diff_report, snapshot
 from flows.store.base import Store
+from flows.store.jobs import JOB_NAMESPACE, PatchJob, get_job, insert_job, log_step, now_utc, require_job, update_job
 from flows.store.migrate import current_actor
 from flows.store.tenants import resolve_tenant
 from generators import frames

@@ -7,11 +7,11 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from flows.engine import steps
-from flows.engine.jobs import PatchJob, get_job
 from flows.engine.revert import reverted_by
 from flows.engine.steps import Hook, Progress
 from flows.plan.model import PatchPlan
 from flows.store.base import Store
+from flows.store.jobs import PatchJob, get_job
 from flows.store.tenants import resolve_tenant
 from generators.errors import DemogenError
 

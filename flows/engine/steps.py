@@ -21,7 +21,12 @@ from typing import Any
 from flows.engine import audit as dbt_audit
 from flows.engine import drafts
 from flows.engine.context import load_context
-from flows.engine.jobs import (
+from flows.kpis.reads import MonthKpis, monthly_kpis, typical_deal_size, zero_kpis
+from flows.kpis.reports import diff_report, snapshot
+from flows.plan.model import PatchPlan, canonical_json, plan_to_dict
+from flows.plan.rules import ValidationResult, validate_plan
+from flows.store.base import Store
+from flows.store.jobs import (
     JOB_NAMESPACE,
     PatchJob,
     fail_job,
@@ -31,11 +36,6 @@ from flows.engine.jobs import (
     now_utc,
     update_job,
 )
-from flows.kpis.reads import MonthKpis, monthly_kpis, typical_deal_size, zero_kpis
-from flows.kpis.reports import diff_report, snapshot
-from flows.plan.model import PatchPlan, canonical_json, plan_to_dict
-from flows.plan.rules import ValidationResult, validate_plan
-from flows.store.base import Store
 from flows.store.migrate import current_actor
 from flows.store.tenants import Tenant, resolve_tenant
 from generators import EntityFrames, generate_plan
@@ -107,10 +107,11 @@ class JobRun:
     hooks: Mapping[str, Hook] = field(default_factory=dict)
     step: str = "start"
 
-    def log(self, step: str, message: str, pct: int) -> None:
-        """Record a step's outcome on the job, in the process log, and with the progress observer."""
+    def log(self, step: str, message: str, pct: int, *, echo: bool = True) -> None:
+        """Record a step's outcome in the job's history, the process log (unless echo=False) and progress."""
         self.step = step
-        log.info("%s: %s", step, message)
+        if echo:
+            log.info("%s: %s", step, message)
         self.job = log_step(self.store, self.job, step, message, pct)
         if self.progress:
             self.progress(step, pct, message)
@@ -228,7 +229,8 @@ def start_job(
         metrics_json=None,
     )
     run = JobRun(store, job, progress, hooks or {})
-    run.log("prepare", f"before-KPIs of {len(prepared.months)} month(s) read from the dbt KPI model", 10)
+    # prepare() logged its figures already: this entry is for the job's history and the progress bar
+    run.log("prepare", f"before-KPIs of {len(prepared.months)} month(s) read from the dbt KPI model", 10, echo=False)
     return run
 
 
@@ -355,7 +357,7 @@ def publish(run: JobRun, prepared: Prepared, written: Written) -> dict[str, int]
             store, run.job, status="completed", completed_at=now_utc(), progress=90, current_step="publish"
         )
         run.job = log_step(store, job, "publish", f"published {sum(moved.values()):,} rows in one transaction", 90)
-    log.info("publish: published %s rows of job %s", f"{sum(moved.values()):,}", run.job.id)
+    log.info("publish: published %s rows of job %s in one transaction", f"{sum(moved.values()):,}", run.job.id)
     if run.progress:
         run.progress("publish", 90, "published")
     run.hook("after_publish")
@@ -369,7 +371,7 @@ def verify(run: JobRun, prepared: Prepared) -> dict[str, Any]:
     """dbt verification tests on the live tables: the KPI verification stored with the job."""
     result = dbt_audit.verify_published(run.store, run.job.id, prepared.tenant.id, prepared.as_of, prepared.targets)
     verdict = "passed" if result.success else "FAILED: " + ", ".join(r.name for r in result.failed)
-    log.info("verify: KPI verification on live tables %s", verdict)
+    run.log("verify", f"KPI verification on live tables {verdict}: {len(result.results)} tests", 95)
     return dbt_audit.summary(result)
 
 
@@ -400,13 +402,7 @@ def report(
     run.job = update_job(
         run.store, run.job, after_kpis_json=snapshot(after), diff_report_json=diff, metrics_json=metrics
     )
-    verdict = (
-        "passed"
-        if verified["success"]
-        else "FAILED: "
-        + ", ".join(t["name"] for t in verified["tests"] if t["status"] not in ("pass", "success", "skipped"))
-    )
-    run.log("verify", f"KPI verification on live tables {verdict}; all targets met: {diff['allTargetsMet']}", 100)
+    run.log("report", f"after-KPIs and the diff report stored; all targets met: {diff['allTargetsMet']}", 100)
     return run.job
 
 

@@ -8,33 +8,12 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from flows.kpis.numbers import format_delta, format_pct, format_value, to_decimal, to_plain_number
 from flows.kpis.reads import MonthKpis, kpis_json
+from flows.store.jobs import PatchJob
 from generators.metrics import METRICS
-
-
-class PatchJob(Protocol):
-    """What a report reads of a patch job (flows.engine.jobs.PatchJob; the engine sits above this layer)."""
-
-    id: str
-    tenant_id: str
-    created_by_id: str
-    status: str
-    mode: str
-    plan_type: str
-    seed: str
-    range_start_month: str
-    range_end_month: str
-    diff_report_json: dict[str, Any] | None
-    metrics_json: dict[str, Any] | None
-    error_message: str | None
-
-    @property
-    def duration_seconds(self) -> float | None: ...
-
-    def to_response(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,8 +27,26 @@ months:
 
 @pytest.fixture
 def tenant_url(database_url: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code, out, err = run(["tenant", "create", "--name", "CLI Demo", "--from", "2024-11", "--to", "2024-12",
-                          "--seed", "1", "--template", "steady-growth", "--database", database_url, "--json"], capsys)
+    code, out, err = run(
+        [
+            "tenant",
+            "create",
+            "--name",
+            "CLI Demo",
+            "--from",
+            "2024-11",
+            "--to",
+            "2024-12",
+            "--seed",
+            "1",
+            "--template",
+            "steady-growth",
+            "--database",
+            database_url,
+            "--json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     created = json.loads(out)
     assert created["slug"] == "cli-demo" and created["generationJobId"] and created["id"]
@@ -39,9 +60,24 @@ def test_apply_prints_the_job_and_is_idempotent(tenant_url: str, tmp_path: Path,
     code, out, err = run(["apply", str(plan), "--database", tenant_url, "--json"], capsys)
     assert code == 0, err
     job = json.loads(out)
-    for key in ("id", "tenantId", "status", "mode", "planType", "patchPlan", "beforeKpis", "afterKpis",
-                "diffReport", "metrics", "progress", "currentStep", "logs", "createdAt", "completedAt",
-                "errorMessage"):
+    for key in (
+        "id",
+        "tenantId",
+        "status",
+        "mode",
+        "planType",
+        "patchPlan",
+        "beforeKpis",
+        "afterKpis",
+        "diffReport",
+        "metrics",
+        "progress",
+        "currentStep",
+        "logs",
+        "createdAt",
+        "completedAt",
+        "errorMessage",
+    ):
         assert key in job
     assert job["status"] == "completed" and job["progress"] == 100
     assert job["metrics"]["recordsCreated"] == 20 + 10 + 3 + 4 + 20
@@ -68,8 +104,10 @@ def test_invalid_plan_exits_1_and_writes_nothing(tenant_url: str, tmp_path: Path
     assert code == 1
     result = json.loads(out)
     assert result["valid"] is False
-    assert any(e["code"] == "V-4" and e["message"] == "closedWonCount (9) cannot exceed dealsCreated (4)"
-               for e in result["errors"])
+    assert any(
+        e["code"] == "V-4" and e["message"] == "closedWonCount (9) cannot exceed dealsCreated (4)"
+        for e in result["errors"]
+    )
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     with open_store(tenant_url) as store:
         assert table_digest(store) == before
@@ -98,11 +136,16 @@ def test_show_export_and_revert(tenant_url: str, tmp_path: Path, capsys) -> None
 
     code, out, _ = run(["job", "show", job_id, "--database", tenant_url], capsys)
     assert code == 0 and job_id in out and "Log" in out and "publish" in out
-    for fmt, marker in (("md", "| 2025-01 | Leads | 0 | 20 | +20 |"), ("csv", "2025-01,leadsCreated,0,20,20"),
-                        ("html", "<svg"), ("json", f'"id": "{job_id}"')):
+    for fmt, marker in (
+        ("md", "| 2025-01 | Leads | 0 | 20 | +20 |"),
+        ("csv", "2025-01,leadsCreated,0,20,20"),
+        ("html", "<svg"),
+        ("json", f'"id": "{job_id}"'),
+    ):
         target = tmp_path / f"report.{fmt}"
-        code, _, _ = run(["job", "export", job_id, "--format", fmt, "-o", str(target), "--database", tenant_url],
-                         capsys)
+        code, _, _ = run(
+            ["job", "export", job_id, "--format", fmt, "-o", str(target), "--database", tenant_url], capsys
+        )
         assert code == 0 and marker in target.read_text(), fmt
     code, out, _ = run(["job", "export", job_id, "--format", "csv", "--database", tenant_url], capsys)
     assert out.startswith("month,metric,before,after,delta,pct_change,target,pass")
@@ -127,3 +170,40 @@ def test_demo_is_the_readme_main_job(database_url: str, capsys) -> None:
     code, out, _ = run(["tenants", "--database", database_url, "--json"], capsys)
     (tenant,) = json.loads(out)["tenants"]
     assert tenant["slug"] == "acme-corp-demo" and tenant["dataRange"] == {"from": "2024-01", "to": "2025-03"}
+
+
+def test_verbose_shows_each_step_with_its_figures_on_stderr(tenant_url: str, tmp_path: Path) -> None:
+    """-v before the command: one log line per step on stderr, while stdout keeps the JSON."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN)
+    url = tenant_url
+    if url.startswith("duckdb:///"):  # dbt keeps this process's DuckDB file open: the child gets a copy
+        copy = tmp_path / "child.duckdb"
+        for suffix in ("", ".wal"):  # the write-ahead log holds what is not checkpointed yet
+            if Path(url.removeprefix("duckdb:///") + suffix).exists():
+                shutil.copyfile(url.removeprefix("duckdb:///") + suffix, f"{copy}{suffix}")
+        url = f"duckdb:///{copy}"
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli.main", "-v", "--database", url, "apply", str(plan), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    job = json.loads(result.stdout)
+    created = job["metrics"]["recordsCreated"]
+    marker = " INFO flows.engine.steps: "
+    steps = [line.split(marker, 1)[1] for line in result.stderr.splitlines() if marker in line]
+    assert [step.split(":", 1)[0] for step in steps] == [
+        "prepare",
+        "generate",
+        "write",
+        "audit",
+        "publish",
+        "verify",
+        "report",
+    ]
+    assert steps[0] == "prepare: 1 month(s) of cli-demo read from the KPI model; plan valid"
+    assert steps[2].startswith(f"write: wrote {created:,} draft rows in ")
+    assert steps[4] == f"publish: published {created:,} rows of job {job['id']} in one transaction"
+    assert steps[-1] == "report: after-KPIs and the diff report stored; all targets met: True"

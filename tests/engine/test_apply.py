@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from flows.engine.jobs import list_jobs
 from flows.engine.run import apply_plan
 from flows.engine.steps import PlanInvalid, plan_job_id
 from flows.kpis.reads import monthly_kpis
 from flows.store import Store
+from flows.store.jobs import list_jobs
 from flows.store.migrate import DEFAULT_ADMIN_EMAIL
 from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import insert_rows, insert_tenant, present, table_digest
@@ -51,7 +51,7 @@ def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenan
     assert report["allTargetsMet"] is True
     assert report["audit"]["success"] and report["verification"]["success"]
     logged = [entry["step"] for entry in job.logs]
-    for step in ("create", "prepare", "generate", "write", "audit", "publish", "verify"):
+    for step in ("create", "prepare", "generate", "write", "audit", "publish", "verify", "report"):
         assert step in logged
     assert steps[-1] == "verify"
     assert job.patch_plan_json["months"][0]["metrics"]["leadsCreated"] == 50

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from flows.engine.jobs import PatchJob
 from flows.engine.run import apply_plan
 from flows.kpis.reads import monthly_kpis
 from flows.store import open_store
+from flows.store.jobs import PatchJob
 from generators.errors import DemogenError
 from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import insert_tenant

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.engine.jobs import get_job
 from flows.engine.run import apply_plan
 from flows.store import Store
+from flows.store.jobs import get_job
 from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import insert_rows, present, table_digest
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from flows.engine.jobs import list_jobs
 from flows.engine.revert import revert
 from flows.engine.run import apply_plan
 from flows.kpis.reads import monthly_kpis
 from flows.store import Store
+from flows.store.jobs import list_jobs
 from generators.errors import DemogenError
 from tests.engine.plans import NOW, PRD_MONTHS, make_plan
 from tests.helpers import present, table_digest

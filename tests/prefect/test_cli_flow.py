@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from flows.engine.jobs import list_jobs
 from flows.store import open_store
+from flows.store.jobs import list_jobs
 from tests.cli.test_cli import run
 from tests.prefect.conftest import SLUG, artifacts_of
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.engine.jobs import list_jobs
 from flows.store import open_store
+from flows.store.jobs import list_jobs
 from tests.prefect.conftest import SLUG
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["duckdb"])]

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from flows.engine.jobs import list_jobs
 from flows.kpis.reads import monthly_kpis
 from flows.list_tenants import list_demo_tenants
 from flows.patch import PatchFailed, apply_patch
 from flows.store import open_store
+from flows.store.jobs import list_jobs
 from flows.store.tenants import resolve_tenant
 from flows.validate import validate_patch
 from generators.errors import UsageError

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.engine.jobs import list_jobs
 from flows.kpis.reads import monthly_kpis
 from flows.plan.feasibility import nearest_feasible
 from flows.plan.model import PatchPlan
@@ -19,6 +18,7 @@ from flows.plan.rules import validate_plan
 from flows.plan.templates import load_template, month_metrics
 from flows.roll_forward import roll_forward
 from flows.store import open_store
+from flows.store.jobs import list_jobs
 from flows.store.tenants import Tenant, resolve_tenant
 from generators.calendar import month_range
 from generators.errors import DemogenError

@@ -9,11 +9,11 @@ from typing import Any, TypedDict, Unpack
 
 import pytest
 
-from flows.engine.jobs import list_jobs
 from flows.kpis.reads import monthly_kpis
 from flows.patch import apply_patch, observe_progress
 from flows.plan.model import PatchPlan
 from flows.store import open_store
+from flows.store.jobs import list_jobs
 from flows.store.tenants import resolve_tenant
 from generators.errors import DemogenError
 from tests.prefect.conftest import SLUG, add_demo_tenant
