@@ -49,6 +49,7 @@ from flows.store import Store, open_store
 from flows.store.jobs import PatchJob
 from flows.store.tenants import Tenant
 from generators import SCHEMAS, EntityFrames, generate_plan
+from generators.calendar import add_months, month_range, month_start
 from generators.metrics import METRICS
 
 RESULTS_JSON = ROOT / "benchmarks" / "results" / "engine.json"
@@ -146,8 +147,6 @@ NOISE_ZONES = ("Europe/Berlin", "Asia/Kolkata", "America/Los_Angeles", "Australi
 
 def baseline_kpis(store: Store, schema: str, tenant: Tenant, first: str, last: str) -> dict[str, Any]:
     """The KPI read as the commit before this benchmark did it: GROUP BY the per-row month label."""
-    from generators.calendar import add_months, month_range, month_start
-
     sums = ", ".join(f"sum({m.column}) AS {m.column}" for m in METRICS)
     rows = store.query(
         f"SELECT month, {sums} FROM {schema}.kpi_events "

@@ -30,8 +30,10 @@ from flows.kpis.reads import monthly_kpis
 from flows.plan.model import PatchPlan
 from flows.plan.quick_fill import grow_targets
 from flows.store import Store, connect, open_store
+from flows.store.tenants import resolve_tenant
 from generators.calendar import add_months
 from tests.helpers import insert_tenant
+from tests.pg_cluster import start_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,8 +61,6 @@ def populate(url: str, records: int) -> None:
 
 def twelve_month_targets(store: Store) -> PatchPlan:
     """TARGETS 10% above every month's current KPIs."""
-    from flows.store.tenants import resolve_tenant
-
     tenant = resolve_tenant(store, "bench-demo")
     last = add_months(PLAN_FIRST, MONTHS - 1)
     current = monthly_kpis(store, tenant, PLAN_FIRST, last)
@@ -105,8 +105,6 @@ def postgres_url(given: str | None) -> Iterator[str]:
     if given:
         yield given
         return
-    from tests.pg_cluster import start_cluster
-
     cluster = start_cluster()
     try:
         admin = connect(cluster.url)

@@ -18,6 +18,7 @@ from flows.store.tenants import Tenant
 from generators.calendar import add_months, month_start
 from generators.frames import conform
 from tests.helpers import insert_tenant, new_id, stage_id
+from tests.pg_cluster import start_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,8 +56,6 @@ def databases(backend: str, postgres_url: str | None = None) -> Iterator[Databas
         if postgres_url:
             yield Databases(backend, Path(folder), postgres_url)
             return
-        from tests.pg_cluster import start_cluster
-
         cluster = start_cluster()
         try:
             yield Databases(backend, Path(folder), cluster.url)

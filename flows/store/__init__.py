@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flows.store.base import Row, Store
+from flows.store.duckdb_store import DuckDBStore
+from flows.store.migrate import ensure_initialised
+from flows.store.postgres_store import PostgresStore
 from generators.errors import UsageError
 
 DEFAULT_URL = "duckdb:///demogen.duckdb"
@@ -35,16 +38,10 @@ def connect(url: str | None = None) -> Store:
     url = database_url(url)
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme == "duckdb":
-        from flows.store.duckdb_store import DuckDBStore
-
         return DuckDBStore(url, _duckdb_path(url))
     if scheme in ("postgresql", "postgres"):
-        from flows.store.postgres_store import PostgresStore
-
         return PostgresStore(url)
     if not scheme and url.endswith(".duckdb"):
-        from flows.store.duckdb_store import DuckDBStore
-
         return DuckDBStore(f"duckdb:///{url}", Path(url))
     raise UsageError(f"unknown database URL scheme in '{url}': use {URL_HELP}")
 
@@ -52,8 +49,6 @@ def connect(url: str | None = None) -> Store:
 @contextmanager
 def open_store(url: str | None = None) -> Iterator[Store]:
     """Connect, create or upgrade the schema and the dbt views if needed, and close at the end."""
-    from flows.store.migrate import ensure_initialised
-
     store = connect(url)
     try:
         ensure_initialised(store)
