@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "flow.json"
-PLAN = "plans/examples/prd-appendix.yaml"  # 3 months, 678 records: the example plan
+PLAN = "plans/examples/first-quarter-2025.yaml"  # 3 months, 678 records: the example plan
 SETUP = """
 import sys
 from datetime import UTC, datetime

@@ -1,4 +1,4 @@
-"""`list_demo_tenants`: US-1's tenant list — data range and KPI summary per month — as table artifacts."""
+"""`list_demo_tenants`: the demo tenant list — data range and KPI summary per month — as table artifacts."""
 
 from __future__ import annotations
 
@@ -32,13 +32,13 @@ def summarise_tenants(database_url: str | None, include_all: bool) -> list[dict[
                 )
             out.append(s.as_dict() | {"kpis": kpis_json(kpis)["months"]})
     table = artifacts.tenants_table(summaries) or [{"Slug": "", "Name": "no demo tenants yet"}]
-    create_table_artifact(table, key=TENANTS_KEY, description="Demo tenants: data range and record counts (US-1)")
+    create_table_artifact(table, key=TENANTS_KEY, description="Demo tenants: data range and record counts")
     return out
 
 
 @flow(name="list-demo-tenants")
 def list_demo_tenants(database_url: str | None = None, include_all: bool = False) -> list[dict[str, Any]]:
-    """Publish the demo tenants with their data range and monthly KPI summary (US-1).
+    """Publish the demo tenants with their data range and monthly KPI summary.
 
     Args:
         database_url: CRM database URL (default: DEMOGEN_DATABASE_URL, else duckdb:///demogen.duckdb).

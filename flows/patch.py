@@ -136,7 +136,8 @@ def apply_patch(
     Give exactly one of plan_path, plan or csv_text.
 
     Args:
-        plan_path: A plan file (YAML, JSON or CSV) relative to the project root, e.g. plans/examples/prd-appendix.yaml.
+        plan_path: A plan file (YAML, JSON or CSV) relative to the project root,
+            e.g. plans/examples/first-quarter-2025.yaml.
         plan: The plan itself: tenant, mode, plan type and the monthly grid of metrics.
         csv_text: A pasted CSV plan: a month column and one column per metric, one row per month.
         tenant: Tenant id or slug of a CSV plan.

@@ -1,4 +1,4 @@
-"""`validate_patch`: the plan's preview (PRD §5.1 validate) without writing anything."""
+"""`validate_patch`: the plan's preview without writing anything."""
 
 from __future__ import annotations
 
@@ -34,15 +34,16 @@ def validate_patch(
     plan_type: Literal["deltas", "targets"] | None = None,
     database_url: str | None = None,
 ) -> dict[str, Any]:
-    """Validate a patch plan and preview what applying it would create; writes nothing (US-2, US-3, US-6).
+    """Validate a patch plan and preview what applying it would create; writes nothing.
 
     Give exactly one of plan_path, plan or csv_text. The result is {valid, errors, warnings, preview};
     an invalid plan is a completed run whose result says why (see the plan-preview artifact).
 
     Args:
-        plan_path: A plan file (YAML, JSON or CSV) relative to the project root, e.g. plans/examples/prd-appendix.yaml.
+        plan_path: A plan file (YAML, JSON or CSV) relative to the project root,
+            e.g. plans/examples/first-quarter-2025.yaml.
         plan: The plan itself: tenant, mode, plan type and the monthly grid of metrics.
-        csv_text: A pasted CSV plan (PRD appendix A): a month column and one column per metric.
+        csv_text: A pasted CSV plan: a month column and one column per metric, one row per month.
         tenant: Tenant id or slug of a CSV plan.
         mode: Mode of a CSV plan (default additive).
         plan_type: Plan type of a CSV plan (default deltas).

@@ -1,6 +1,6 @@
-{# The one definition of what each record adds to each KPI (DESIGN decision 2),
-   over any set of entity relations: the live CRM (kpi_events) or the live CRM
-   plus a job's drafts (audit_kpi_monthly). Soft-deleted rows never count;
+{# The one definition of what each record adds to each KPI (docs/ARCHITECTURE.md,
+   KPI semantics), over any set of entity relations: the live CRM (kpi_events) or
+   the live CRM plus a job's drafts (audit_kpi_monthly). Soft-deleted rows never count;
    a record's month is the calendar month of created_at in the tenant's timezone:
    month_start is its first day, month its 'YYYY-MM' label. Readers that aggregate
    group on month_start and label the groups (kpi_monthly): on PostgreSQL a label

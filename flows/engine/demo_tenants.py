@@ -224,7 +224,7 @@ DEMO_NAME = "Acme Corp Demo"
 DEMO_SLUG = "acme-corp-demo"
 DEMO_FIRST, DEMO_LAST = "2024-01", "2024-12"
 DEMO_TEMPLATE = "steady-growth"
-DEMO_PLAN = PLANS_DIR / "examples" / "prd-appendix.yaml"
+DEMO_PLAN = PLANS_DIR / "examples" / "first-quarter-2025.yaml"
 
 
 def demo_tenant_exists(store: Store) -> bool:

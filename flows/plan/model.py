@@ -118,7 +118,7 @@ def _lower(value: Any) -> Any:
 
 
 class PatchPlan(BaseModel):
-    """A monthly patch plan for one demo tenant (PRD §5.2 `PatchPlanInput` plus `tenant`)."""
+    """A monthly patch plan for one demo tenant: its mode, plan type, tolerances and metrics per month."""
 
     model_config = ConfigDict(
         extra="forbid",

@@ -51,7 +51,7 @@ class Store(ABC):
     @abstractmethod
     @contextmanager
     def tenant_lock(self, tenant_id: str, wait_seconds: float = 0.0) -> Iterator[None]:
-        """Hold the one-patch-per-tenant lock (DESIGN decision 6), waiting up to wait_seconds for it."""
+        """Hold the one-patch-per-tenant lock (docs/ARCHITECTURE.md, Locking), waiting up to wait_seconds for it."""
 
     @abstractmethod
     @contextmanager

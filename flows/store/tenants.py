@@ -1,4 +1,4 @@
-"""Tenants: resolving an id or slug, the demo-only rule, and the US-1 listing."""
+"""Tenants: resolving an id or slug, the demo-only rule, and the tenant listing."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def require_demo(tenant: Tenant) -> Tenant:
 
 
 def list_tenants(store: Store, *, include_all: bool = False) -> list[TenantSummary]:
-    """US-1: demo tenants (or all), each with its data range and live record counts."""
+    """Demo tenants (or all), each with its data range and live record counts."""
     where = "" if include_all else "WHERE demo_generated"
     tenants = [_tenant(r) for r in store.query(f"SELECT {_COLUMNS} FROM tenants {where} ORDER BY name, slug")]
     if not tenants:

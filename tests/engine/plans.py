@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flows.plan.model import PatchPlan
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-PRD_MONTHS = {
+EXAMPLE_MONTHS = {
     "2025-01": {
         "leadsCreated": 50,
         "contactsCreated": 40,

@@ -13,21 +13,21 @@ from flows.kpis.reads import monthly_kpis
 from flows.store import Store
 from flows.store.jobs import list_jobs
 from flows.store.migrate import DEFAULT_ADMIN_EMAIL
-from tests.engine.plans import NOW, PRD_MONTHS, make_plan
+from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
 from tests.helpers import insert_rows, insert_tenant, present, table_digest
 
 
-def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenant) -> None:
+def test_example_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenant) -> None:
     steps: list[str] = []
-    job = apply_plan(store, make_plan(PRD_MONTHS), as_of=NOW, progress=lambda step, pct, msg: steps.append(step))
+    job = apply_plan(store, make_plan(EXAMPLE_MONTHS), as_of=NOW, progress=lambda step, pct, msg: steps.append(step))
 
     assert job.status == "completed", job.error_message
     after = monthly_kpis(store, tenant, "2025-01", "2025-03")
-    for month, metrics in PRD_MONTHS.items():
+    for month, metrics in EXAMPLE_MONTHS.items():
         for name, value in metrics.items():
             assert after[month][name] == value, (month, name)
-    # activities: two per new contact when the plan sets none (PRD results box: 288)
-    assert sum(after[m]["activitiesCount"] for m in PRD_MONTHS) == 288
+    # activities: two per new contact when the plan sets none (288 for the example plan)
+    assert sum(after[m]["activitiesCount"] for m in EXAMPLE_MONTHS) == 288
 
     assert job.progress == 100 and job.error_message is None
     assert present(job.metrics_json)["recordsCreated"] == 180 + 144 + 36 + 30 + 288
@@ -45,7 +45,7 @@ def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenan
         present(job.after_kpis_json),
         present(job.diff_report_json),
     )
-    assert [s["month"] for s in before] == list(PRD_MONTHS)
+    assert [s["month"] for s in before] == list(EXAMPLE_MONTHS)
     assert all(v == 0 for s in before for v in s["metrics"].values())
     assert after_kpis[0]["metrics"]["leadsCreated"] == 50
     assert report["allTargetsMet"] is True
@@ -59,12 +59,12 @@ def test_prd_plan_meets_every_target_with_a_full_audit_trail(store: Store, tenan
     # provenance on every row the job created, and nothing left in staging
     for table in ("companies", "contacts", "deals", "activities"):
         rows = store.query(f"SELECT demo_generated, demo_source_month FROM {table} WHERE demo_job_id = ?", (job.id,))
-        assert rows and all(r["demo_generated"] and r["demo_source_month"] in PRD_MONTHS for r in rows)
+        assert rows and all(r["demo_generated"] and r["demo_source_month"] in EXAMPLE_MONTHS for r in rows)
         assert store.scalar(f"SELECT count(*) FROM draft_{table}") == 0
 
 
 def test_reapplying_a_completed_job_returns_it_and_creates_nothing(store: Store, tenant) -> None:
-    plan = make_plan({"2025-01": PRD_MONTHS["2025-01"]})
+    plan = make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]})
     first = apply_plan(store, plan, as_of=NOW)
     digest = table_digest(store)
     again = apply_plan(store, plan, as_of=NOW)
@@ -167,7 +167,7 @@ def test_other_tenants_rows_stay_byte_identical(store: Store, tenant) -> None:
         ]
 
     before = other_rows()
-    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW)
+    job = apply_plan(store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW)
     assert job.status == "completed"
     assert other_rows() == before
 

@@ -11,7 +11,7 @@ from flows.kpis.reads import monthly_kpis
 from flows.store import open_store
 from flows.store.jobs import PatchJob
 from generators.errors import DemogenError
-from tests.engine.plans import NOW, PRD_MONTHS, make_plan
+from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
 from tests.helpers import insert_tenant
 
 
@@ -20,7 +20,7 @@ from tests.helpers import insert_tenant
 def test_concurrent_applies_of_one_plan_publish_once(database_url: str) -> None:
     with open_store(database_url) as store:
         tenant = insert_tenant(store, slug="acme")
-    plan = make_plan({"2025-01": PRD_MONTHS["2025-01"]})
+    plan = make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]})
     outcomes: list[PatchJob | DemogenError] = []
     barrier = threading.Barrier(2)
 
@@ -53,8 +53,8 @@ def test_two_plans_on_one_tenant_serialise_on_the_tenant_lock(database_url: str)
     with open_store(database_url) as store:
         tenant = insert_tenant(store, slug="acme")
     plans = [
-        make_plan({"2025-01": PRD_MONTHS["2025-01"]}, seed="a"),
-        make_plan({"2025-01": PRD_MONTHS["2025-01"]}, seed="b"),
+        make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}, seed="a"),
+        make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}, seed="b"),
     ]
     results: list[object] = []
 

@@ -64,7 +64,7 @@ def test_tenant_create_fills_every_month_from_the_template(store: Store) -> None
     stages = store.query("SELECT is_won, is_lost FROM pipeline_stages WHERE tenant_id = ?", (tenant.id,))
     assert sum(s["is_won"] for s in stages) == 1 and sum(s["is_lost"] for s in stages) == 1
     assert int(store.scalar("SELECT count(*) FROM users WHERE tenant_id = ?", (tenant.id,))) >= 2
-    # later patches link to the generation job (FR-4)
+    # later patches link to the generation job
     patch = apply_plan(store, make_plan({"2025-02": {"leadsCreated": 3}}, tenant="holiday-co"), as_of=NOW)
     assert patch.original_job_id == created.generation_job_id
 

@@ -9,7 +9,7 @@ import pytest
 from flows.engine.run import apply_plan
 from flows.store import Store
 from flows.store.jobs import get_job
-from tests.engine.plans import NOW, PRD_MONTHS, make_plan
+from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
 from tests.helpers import insert_rows, present, table_digest
 
 ENTITIES = ("companies", "contacts", "deals", "activities")
@@ -33,7 +33,7 @@ def _staged(store: Store) -> int:
 @pytest.mark.parametrize("point", ["before_write", "after_write", "during_audit", "during_publish"])
 def test_a_fault_at_any_step_fails_the_job_and_publishes_nothing(store: Store, tenant, point: str) -> None:
     digest = table_digest(store)
-    plan = make_plan({"2025-01": PRD_MONTHS["2025-01"]})
+    plan = make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]})
     job = apply_plan(store, plan, as_of=NOW, hooks={point: _explode(point)})
 
     assert job.status == "failed"
@@ -62,7 +62,9 @@ def test_the_dbt_audit_blocks_a_corrupted_batch(store: Store, tenant) -> None:
         )
 
     digest = table_digest(store)
-    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_write": corrupt})
+    job = apply_plan(
+        store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_write": corrupt}
+    )
     assert job.status == "failed"
     assert "audit_timestamps" in present(job.error_message)
     audited = {t["name"]: t["status"] for t in present(job.diff_report_json)["audit"]["tests"]}
@@ -81,7 +83,7 @@ def test_the_dbt_audit_blocks_rows_staged_for_another_tenant(store: Store, tenan
             (other.id,),
         )
 
-    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_write": leak})
+    job = apply_plan(store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_write": leak})
     assert job.status == "failed"
     assert "audit_tenant_isolation" in present(job.error_message)
     assert int(store.scalar("SELECT count(*) FROM companies")) == 0
@@ -105,7 +107,9 @@ def test_kpis_moving_before_publish_is_a_conflict_naming_month_and_metric(store:
             ],
         )
 
-    job = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={point: land_another_patch})
+    job = apply_plan(
+        store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW, hooks={point: land_another_patch}
+    )
     assert job.status == "failed"
     message = present(job.error_message)
     assert "conflict" in message

@@ -10,14 +10,14 @@ from flows.kpis.reads import monthly_kpis
 from flows.store import Store
 from flows.store.jobs import list_jobs
 from generators.errors import DemogenError
-from tests.engine.plans import NOW, PRD_MONTHS, make_plan
+from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
 from tests.helpers import present, table_digest
 
 
 def test_revert_restores_the_tenant_exactly(store: Store, tenant) -> None:
     digest = table_digest(store)
     before = monthly_kpis(store, tenant, "2025-01", "2025-02")
-    job = apply_plan(store, make_plan({m: PRD_MONTHS[m] for m in ("2025-01", "2025-02")}), as_of=NOW)
+    job = apply_plan(store, make_plan({m: EXAMPLE_MONTHS[m] for m in ("2025-01", "2025-02")}), as_of=NOW)
     assert job.status == "completed"
 
     undo = revert(store, job.id)
@@ -28,7 +28,7 @@ def test_revert_restores_the_tenant_exactly(store: Store, tenant) -> None:
     assert {j.id for j in list_jobs(store)} == {job.id, undo.id}
     assert revert(store, job.id).id == undo.id  # idempotent
     with pytest.raises(DemogenError, match="was reverted"):
-        apply_plan(store, make_plan({m: PRD_MONTHS[m] for m in ("2025-01", "2025-02")}), as_of=NOW)
+        apply_plan(store, make_plan({m: EXAMPLE_MONTHS[m] for m in ("2025-01", "2025-02")}), as_of=NOW)
 
 
 def test_revert_refuses_while_a_later_job_points_at_its_rows(store: Store, tenant) -> None:
@@ -49,7 +49,9 @@ def test_only_completed_jobs_can_be_reverted(store: Store, tenant) -> None:
     def boom(store, job):
         raise RuntimeError("no")
 
-    failed = apply_plan(store, make_plan({"2025-01": PRD_MONTHS["2025-01"]}), as_of=NOW, hooks={"before_write": boom})
+    failed = apply_plan(
+        store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW, hooks={"before_write": boom}
+    )
     with pytest.raises(DemogenError, match="failed"):
         revert(store, failed.id)
     with pytest.raises(DemogenError, match="unknown job"):

@@ -25,7 +25,7 @@ STAGES = (
 WON = {s.id for s in STAGES if s.is_won}
 LOST = {s.id for s in STAGES if s.is_lost}
 OPEN = {s.id for s in STAGES if not s.is_won and not s.is_lost}
-PRD_JANUARY = {
+EXAMPLE_JANUARY = {
     "leadsCreated": 50,
     "contactsCreated": 40,
     "companiesCreated": 10,

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 
 from generators import AllocationError, allocate_month
-from tests.generators.checks import PRD_JANUARY
+from tests.generators.checks import EXAMPLE_JANUARY
 
 
-def test_allocation_keeps_the_prd_example():
-    alloc = allocate_month(PRD_JANUARY, companies_available=5)
+def test_allocation_keeps_the_example_january():
+    alloc = allocate_month(EXAMPLE_JANUARY, companies_available=5)
     assert (alloc.deals_won, alloc.deals_open, alloc.deals_lost) == (3, 3, 2)
     assert alloc.activities == 80 and alloc.companies == 10
     assert alloc.won_value == Decimal("25000.00") and alloc.open_value == Decimal("50000.00")

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from generators import ENTITIES, generate_month, generate_plan
 from generators.ids import uuid5_range
-from tests.generators.checks import AS_OF, JOB, PRD_JANUARY, existing_tenant, mean
+from tests.generators.checks import AS_OF, EXAMPLE_JANUARY, JOB, existing_tenant, mean
 
-PLAN = [("2025-01", PRD_JANUARY), ("2025-02", {**PRD_JANUARY, "activitiesCount": 120})]
+PLAN = [("2025-01", EXAMPLE_JANUARY), ("2025-02", {**EXAMPLE_JANUARY, "activitiesCount": 120})]
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +40,9 @@ def test_another_seed_gives_other_data(ctx):
 
 
 def test_another_tenant_with_the_same_seed_gets_other_names():
-    one = generate_month("2025-01", PRD_JANUARY, existing_tenant(), as_of=AS_OF, job_id=JOB, seed=1)
+    one = generate_month("2025-01", EXAMPLE_JANUARY, existing_tenant(), as_of=AS_OF, job_id=JOB, seed=1)
     two = generate_month(
-        "2025-01", PRD_JANUARY, existing_tenant(tenant_id=str(uuid.uuid4())), as_of=AS_OF, job_id=JOB, seed=1
+        "2025-01", EXAMPLE_JANUARY, existing_tenant(tenant_id=str(uuid.uuid4())), as_of=AS_OF, job_id=JOB, seed=1
     )
     assert mean(one.contacts["last_name"] != two.contacts["last_name"]) > 0.8
 
@@ -60,14 +60,16 @@ def test_ids_are_uuid5_of_job_entity_and_ordinal_unique_across_the_plan(ctx):
 
 
 def test_ordinal_start_shifts_ids(ctx):
-    frames = generate_month("2025-01", PRD_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=1, ordinal_start={"deals": 100})
+    frames = generate_month(
+        "2025-01", EXAMPLE_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=1, ordinal_start={"deals": 100}
+    )
     expected = {str(uuid.uuid5(uuid.UUID(JOB), f"deals:{i}")) for i in range(100, 108)}
     assert set(frames.deals["id"]) == expected
     assert set(frames.companies["id"]) == {str(uuid.uuid5(uuid.UUID(JOB), f"companies:{i}")) for i in range(10)}
 
 
 def test_entity_frames_iterate_and_count(ctx):
-    frames = generate_month("2025-01", PRD_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=1)
+    frames = generate_month("2025-01", EXAMPLE_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=1)
     assert [entity for entity, _ in frames] == list(ENTITIES)
     assert frames.counts() == {"companies": 10, "contacts": 90, "deals": 8, "activities": 80}
     assert frames.records == 188

@@ -14,8 +14,8 @@ from generators import SCHEMAS, GenerationError, Stage, TenantContext, generate_
 from generators.month import Delta
 from tests.generators.checks import (
     AS_OF,
+    EXAMPLE_JANUARY,
     JOB,
-    PRD_JANUARY,
     STAGES,
     assert_all_rules,
     assert_targets_met,
@@ -24,7 +24,7 @@ from tests.generators.checks import (
 )
 
 
-@pytest.mark.parametrize("deltas", [{}, dict.fromkeys(PRD_JANUARY, 0), dict.fromkeys(PRD_JANUARY)])
+@pytest.mark.parametrize("deltas", [{}, dict.fromkeys(EXAMPLE_JANUARY, 0), dict.fromkeys(EXAMPLE_JANUARY)])
 def test_a_zero_delta_month_creates_nothing(deltas):
     frames = generate_month("2025-01", deltas, existing_tenant(), as_of=AS_OF, job_id=JOB, seed=1)
     assert frames.counts() == {"companies": 0, "contacts": 0, "deals": 0, "activities": 0}
@@ -34,8 +34,8 @@ def test_a_zero_delta_month_creates_nothing(deltas):
 
 def test_an_empty_tenant_gets_companies_before_its_people():
     ctx = make_ctx()
-    frames = generate_month("2025-01", PRD_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=1)
-    assert_targets_met(frames, ctx.timezone, [("2025-01", PRD_JANUARY)])
+    frames = generate_month("2025-01", EXAMPLE_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=1)
+    assert_targets_met(frames, ctx.timezone, [("2025-01", EXAMPLE_JANUARY)])
     assert_all_rules(frames, ctx)
     assert frames.contacts["company_id"].is_in(frames.companies["id"].implode()).all()
     # Every new company gets a contact when there are enough people.
@@ -164,7 +164,7 @@ def test_stage_and_context_contract():
 
 def test_deals_go_to_contacts_who_are_not_leads_and_make_them_customers():
     ctx = existing_tenant()
-    deltas = {**PRD_JANUARY, "dealsCreated": 40, "closedWonCount": 15}
+    deltas = {**EXAMPLE_JANUARY, "dealsCreated": 40, "closedWonCount": 15}
     frames = generate_month("2025-01", deltas, ctx, as_of=AS_OF, job_id=JOB, seed=1)
     statuses = pl.concat([ctx.contacts.select("id", "status"), frames.contacts.select("id", "status")])
     buyers = frames.deals.join(statuses, left_on="contact_id", right_on="id")
@@ -176,7 +176,7 @@ def test_deals_go_to_contacts_who_are_not_leads_and_make_them_customers():
 
 def test_each_new_non_lead_contact_gets_two_activities_by_default():
     ctx = existing_tenant()
-    frames = generate_month("2025-01", PRD_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=2)
+    frames = generate_month("2025-01", EXAMPLE_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=2)
     per_contact = frames.activities.group_by("contact_id").len()
     non_leads = frames.contacts.filter(pl.col("status") != "lead")["id"]
     assert set(per_contact["contact_id"]) == set(non_leads)
@@ -185,10 +185,10 @@ def test_each_new_non_lead_contact_gets_two_activities_by_default():
 
 def test_an_activity_target_is_met_exactly_over_new_and_existing_contacts():
     ctx = existing_tenant()
-    deltas = {**PRD_JANUARY, "activitiesCount": 300}
+    deltas = {**EXAMPLE_JANUARY, "activitiesCount": 300}
     frames = generate_month("2025-01", deltas, ctx, as_of=AS_OF, job_id=JOB, seed=2)
     assert frames.activities.height == 300
     on_existing = frames.activities["contact_id"].is_in(ctx.contacts["id"].implode())
     assert 0 < on_existing.sum() < 300
-    fewer = generate_month("2025-01", {**PRD_JANUARY, "activitiesCount": 15}, ctx, as_of=AS_OF, job_id=JOB, seed=2)
+    fewer = generate_month("2025-01", {**EXAMPLE_JANUARY, "activitiesCount": 15}, ctx, as_of=AS_OF, job_id=JOB, seed=2)
     assert fewer.activities.height == 15

@@ -13,8 +13,8 @@ from generators import AllocationError, allocate_month, companies_before, genera
 from generators.month import Delta
 from tests.generators.checks import (
     AS_OF,
+    EXAMPLE_JANUARY,
     JOB,
-    PRD_JANUARY,
     assert_all_rules,
     assert_targets_met,
     existing_tenant,
@@ -93,10 +93,10 @@ def test_counts_equal_the_allocation_the_preview_shows(existing):
         assert (won.height, lost.height) == (alloc.deals_won, alloc.deals_lost)
 
 
-def test_prd_appendix_plan_gives_the_prd_results_box():
-    """PRD appendix A: 144 contacts, 36 companies, 30 deals, 288 activities, $97,000 won."""
+def test_example_plan_gives_the_example_totals():
+    """The example plan (2025-01…03): 144 contacts, 36 companies, 30 deals, 288 activities, $97,000 won."""
     plan = [
-        ("2025-01", PRD_JANUARY),
+        ("2025-01", EXAMPLE_JANUARY),
         (
             "2025-02",
             {
@@ -123,7 +123,7 @@ def test_prd_appendix_plan_gives_the_prd_results_box():
         ),
     ]
     ctx = make_ctx()
-    frames = generate_plan(plan, ctx, as_of=AS_OF, job_id=JOB, seed="prd")
+    frames = generate_plan(plan, ctx, as_of=AS_OF, job_id=JOB, seed="example")
     non_leads = frames.contacts.filter(pl.col("status") != "lead").height
     assert non_leads == 144
     assert frames.counts() == {"companies": 36, "contacts": 144 + 180, "deals": 30, "activities": 288}

@@ -11,8 +11,8 @@ import pytest
 from generators import GenerationError, generate_month
 from tests.generators.checks import (
     AS_OF,
+    EXAMPLE_JANUARY,
     JOB,
-    PRD_JANUARY,
     assert_all_rules,
     assert_targets_met,
     existing_tenant,
@@ -82,8 +82,8 @@ def test_dst_switch_month_stays_in_local_business_hours():
 def test_tenant_created_mid_month_gets_nothing_earlier():
     created = datetime(2025, 4, 16, 15, 30, tzinfo=UTC)
     ctx = make_ctx(created_at=created)
-    frames = generate_month("2025-04", PRD_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=5)
-    assert_targets_met(frames, ctx.timezone, [("2025-04", PRD_JANUARY)])
+    frames = generate_month("2025-04", EXAMPLE_JANUARY, ctx, as_of=AS_OF, job_id=JOB, seed=5)
+    assert_targets_met(frames, ctx.timezone, [("2025-04", EXAMPLE_JANUARY)])
     assert_all_rules(frames, ctx)
     for _, frame in frames:
         assert (frame["created_at"] >= created).all()
@@ -93,8 +93,8 @@ def test_current_month_at_0905_on_its_first_day():
     zone = ZoneInfo("America/New_York")
     as_of = datetime(2025, 10, 1, 9, 5, tzinfo=zone)  # a Wednesday
     ctx = existing_tenant()
-    frames = generate_month("2025-10", PRD_JANUARY, ctx, as_of=as_of, job_id=JOB, seed=1)
-    assert_targets_met(frames, ctx.timezone, [("2025-10", PRD_JANUARY)])
+    frames = generate_month("2025-10", EXAMPLE_JANUARY, ctx, as_of=as_of, job_id=JOB, seed=1)
+    assert_targets_met(frames, ctx.timezone, [("2025-10", EXAMPLE_JANUARY)])
     assert_all_rules(frames, ctx, as_of)
     opening = datetime(2025, 10, 1, 8, 0, tzinfo=zone).astimezone(UTC)
     until = as_of.astimezone(UTC)
@@ -127,7 +127,7 @@ def test_part_of_the_current_month_is_used_up_to_as_of():
 def test_a_month_without_business_hours_left_is_refused(month, as_of, created):
     ctx = make_ctx(created_at=created) if created else existing_tenant()
     with pytest.raises(GenerationError) as error:
-        generate_month(month, PRD_JANUARY, ctx, as_of=as_of, job_id=JOB, seed=1)
+        generate_month(month, EXAMPLE_JANUARY, ctx, as_of=as_of, job_id=JOB, seed=1)
     message = str(error.value)
     assert message.startswith(f"{month}: ") and "leadsCreated (50)" in message
     assert "no business hours" in message and "\n" not in message

@@ -63,7 +63,7 @@ def test_excel_export_parses_with_every_quirk() -> None:
     assert jan["activitiesCount"] is None  # an empty cell is "not set"
 
 
-def test_csv_reads_the_prd_appendix_as_written() -> None:
+def test_csv_reads_the_example_spreadsheet_export_as_written() -> None:
     text = (FIXTURES / "csv" / "excel-export.csv").read_text(encoding="utf-8-sig")
     assert read_plan_file(text, "csv", tenant="t").months[2].values()["companiesCreated"] == 14
 
@@ -213,7 +213,7 @@ def test_hostile_input_is_a_clear_error(text: str, fmt: str) -> None:
 
 
 def test_json_reads_and_refuses_duplicate_keys() -> None:
-    plan = read_plan_file(FIXTURES / "valid" / "prd-json-example.json")
+    plan = read_plan_file(FIXTURES / "valid" / "january-2025.json")
     assert plan.tolerances.value_tolerance == 0.005
     error = outcome(parse_plan, '{"tenant": "a", "tenant": "b"}', "json")
     assert isinstance(error, PlanFormatError) and "appears twice" in str(error)

@@ -1,4 +1,4 @@
-"""Validation rules, one fixture per rule, TARGETS interpretation and the PRD preview numbers."""
+"""Validation rules, one fixture per rule, TARGETS interpretation and the example plan's preview numbers."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def test_negative_count_is_a_coded_error_not_an_exception() -> None:
     }
 
 
-PRD_CSV = (
+EXAMPLE_CSV = (
     (
         "month,leadsCreated,contactsCreated,companiesCreated,dealsCreated,"
         "closedWonCount,closedWonValue,pipelineAddedValue\n"
@@ -114,12 +114,12 @@ PRD_CSV = (
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param(EXAMPLES / "prd-appendix.yaml", id="example-yaml"),
+        pytest.param(EXAMPLES / "first-quarter-2025.yaml", id="example-yaml"),
         pytest.param(FIXTURES / "csv" / "excel-export.csv", id="excel-csv"),
-        pytest.param(PRD_CSV, id="prd-csv"),
+        pytest.param(EXAMPLE_CSV, id="example-csv"),
     ],
 )
-def test_prd_appendix_as_deltas_on_empty_months_previews_the_prd_numbers(source: Path | str) -> None:
+def test_example_plan_as_deltas_on_empty_months_previews_the_example_numbers(source: Path | str) -> None:
     options = {} if isinstance(source, Path) and source.suffix == ".yaml" else {"tenant": "acme-corp-demo"}
     result = validate(read_plan_file(source, "csv" if isinstance(source, str) else None, **options), current={})
     assert result.valid, result.errors

@@ -174,7 +174,7 @@ def seeded(database_url: str) -> str:
 
 
 def test_validate_example_plan_json(seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
-    path = str(EXAMPLES / "prd-appendix.yaml")
+    path = str(EXAMPLES / "first-quarter-2025.yaml")
     code, out, _ = run(["validate", path, "--database", seeded, "--json"], capsys)
     assert code == 0
     payload = json.loads(out)
@@ -186,7 +186,7 @@ def test_validate_example_plan_json(seeded: str, capsys: pytest.CaptureFixture[s
 
 
 def test_validate_for_people_shows_the_preview(seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["validate", str(EXAMPLES / "prd-appendix.yaml"), "--database", seeded], capsys)
+    code, out, _ = run(["validate", str(EXAMPLES / "first-quarter-2025.yaml"), "--database", seeded], capsys)
     assert code == 0
     assert "Estimated records to create" in out and "$97,000" in out
     assert "All metrics valid for ADDITIVE mode" in out

@@ -31,20 +31,20 @@ def test_cli_apply_runs_the_flow_when_prefect_is_configured(
     monkeypatch.setenv("PREFECT_API_URL", prefect_api)
     monkeypatch.setenv("DEMOGEN_PREFECT", "1")
 
-    code, out, err = run(["apply", "plans/examples/prd-appendix.yaml", "--database", acme, "--json"], capsys)
+    code, out, err = run(["apply", "plans/examples/first-quarter-2025.yaml", "--database", acme, "--json"], capsys)
 
     assert code == 0, err
     job = json.loads(out)  # stdout is the JSON and nothing else
     assert job["status"] == "completed" and job["metrics"]["recordsCreated"] == 678
     assert "INFO" not in err and "Flow run" not in err  # Prefect stays off the terminal
-    assert job["logs"][0]["message"] == "job created from cli: plans/examples/prd-appendix.yaml"
+    assert job["logs"][0]["message"] == "job created from cli: plans/examples/first-quarter-2025.yaml"
     flow_run = _apply_runs()[0]
     assert flow_run.state.is_completed()
     found = artifacts_of(flow_run.id)
     assert job["id"] in found[f"patch-summary-{SLUG}"]
     assert found[f"patch-progress-{SLUG}"] == 100
 
-    code, out, err = run(["apply", "plans/examples/prd-appendix.yaml", "--database", acme], capsys)
+    code, out, err = run(["apply", "plans/examples/first-quarter-2025.yaml", "--database", acme], capsys)
 
     assert code == 0, err  # a re-run: the completed job, as the engine returns it
     assert "✓ Completed" in out and job["id"] in out

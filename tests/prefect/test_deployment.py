@@ -110,7 +110,7 @@ def test_apply_plan_deployment_completes_a_run_on_a_worker(
             "run",
             "apply-patch/apply-plan-local",
             "--param",
-            "plan_path=plans/examples/prd-appendix.yaml",
+            "plan_path=plans/examples/first-quarter-2025.yaml",
             "--param",
             f"database_url={database_url}",
             "--watch",

@@ -21,7 +21,7 @@ from tests.prefect.conftest import SLUG, artifacts_of, task_logs, task_names, ta
 # The flows' behaviour on PostgreSQL is the engine's (tests/engine); here DuckDB keeps the suite quick.
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.parametrize("backend", ["duckdb"])]
 
-PRD_CSV = (
+EXAMPLE_CSV = (
     "month,leadsCreated,contactsCreated,companiesCreated,dealsCreated,closedWonCount,closedWonValue,pipelineAddedValue\n"
     "2025-01,50,40,10,8,3,25000,75000\n"
 )
@@ -41,7 +41,7 @@ def kpis(database_url: str, first: str, last: str) -> dict[str, dict[str, Any]]:
 
 
 def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: str) -> None:
-    state, run_id = run(apply_patch, plan_path="plans/examples/prd-appendix.yaml", database_url=acme)
+    state, run_id = run(apply_patch, plan_path="plans/examples/first-quarter-2025.yaml", database_url=acme)
 
     assert state.is_completed(), state.message
     job = state.result()
@@ -85,7 +85,7 @@ def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: s
 
     summary = found[f"patch-summary-{SLUG}"]
     assert job["id"] in summary and "✓ Completed" in summary
-    assert "plans/examples/prd-appendix.yaml" in summary  # plan source
+    assert "plans/examples/first-quarter-2025.yaml" in summary  # plan source
     assert "| Leads | 180 |" in summary and "| Activities | 288 |" in summary  # records per entity
     assert "| Duration |" in summary and "| Records created | 678 |" in summary
 
@@ -96,7 +96,7 @@ def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: s
     assert all(r["Status"] == "pass" for r in tests)
     assert len(tests) == len(job["diffReport"]["audit"]["tests"]) + len(job["diffReport"]["verification"]["tests"])
 
-    # US-1 on the same data: the tenant list and its monthly KPI summary
+    # the tenant list and its monthly KPI summary, on the same data
     state, run_id = run(list_demo_tenants, database_url=acme)
     assert state.is_completed(), state.message
     listed = state.result()
@@ -111,7 +111,7 @@ def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: s
 
 
 def test_each_step_task_receives_what_the_step_before_returned_and_logs_its_figures(acme: str) -> None:
-    state, run_id = run(apply_patch, plan_path="plans/examples/prd-appendix.yaml", database_url=acme)
+    state, run_id = run(apply_patch, plan_path="plans/examples/first-quarter-2025.yaml", database_url=acme)
     assert state.is_completed(), state.message
 
     runs = task_runs(run_id)
@@ -136,7 +136,7 @@ def test_each_step_task_receives_what_the_step_before_returned_and_logs_its_figu
 
 
 def test_pasted_csv_text_is_a_plan(acme: str) -> None:
-    state, run_id = run(apply_patch, csv_text=PRD_CSV, tenant=SLUG, plan_type="deltas", database_url=acme)
+    state, run_id = run(apply_patch, csv_text=EXAMPLE_CSV, tenant=SLUG, plan_type="deltas", database_url=acme)
 
     assert state.is_completed(), state.message
     after = kpis(acme, "2025-01", "2025-01")["2025-01"]
@@ -163,7 +163,7 @@ def test_inline_plan_as_the_ui_form_sends_it(acme: str) -> None:
     "parameters, message",
     [
         ({}, "give exactly one of plan_path, plan or csv_text (got none)"),
-        ({"plan_path": "plans/examples/prd-appendix.yaml", "csv_text": PRD_CSV}, "(got plan_path, csv_text)"),
+        ({"plan_path": "plans/examples/first-quarter-2025.yaml", "csv_text": EXAMPLE_CSV}, "(got plan_path, csv_text)"),
         ({"plan_path": "../outside.yaml"}, "leaves the project root"),
         ({"plan_path": "/etc/passwd"}, "must be relative to the project root"),
     ],
@@ -193,10 +193,10 @@ def test_a_failed_job_fails_the_run_and_its_summary_says_why(acme: str, monkeypa
 
     monkeypatch.setattr(drafts, "write_drafts", disk_full)
     with pytest.raises(PatchFailed, match="disk full") as raised:
-        apply_patch(csv_text=PRD_CSV, tenant=SLUG, database_url=acme)
+        apply_patch(csv_text=EXAMPLE_CSV, tenant=SLUG, database_url=acme)
 
     assert raised.value.job.status == "failed"
-    state, run_id = run(apply_patch, csv_text=PRD_CSV, tenant=SLUG, database_url=acme)
+    state, run_id = run(apply_patch, csv_text=EXAMPLE_CSV, tenant=SLUG, database_url=acme)
     assert state.is_failed()
     found = artifacts_of(run_id)
     assert "✗ Failed" in found[f"patch-summary-{SLUG}"] and "disk full" in found[f"patch-summary-{SLUG}"]
@@ -208,7 +208,7 @@ def test_a_failed_job_fails_the_run_and_its_summary_says_why(acme: str, monkeypa
 def test_validate_returns_the_preview_and_writes_nothing(acme: str) -> None:
     with open_store(acme) as store:
         before = table_digest(store, ("tenants", "users", "companies", "contacts", "deals", "activities"))
-    state, run_id = run(validate_patch, plan_path="plans/examples/prd-appendix.yaml", database_url=acme)
+    state, run_id = run(validate_patch, plan_path="plans/examples/first-quarter-2025.yaml", database_url=acme)
 
     assert state.is_completed(), state.message
     result = state.result()

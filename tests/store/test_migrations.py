@@ -45,8 +45,8 @@ def test_all_tables_exist_with_provenance(store: Store) -> None:
         } <= _columns(store, entity)
 
 
-def test_patch_jobs_table_matches_prd(store: Store) -> None:
-    prd = {
+def test_patch_jobs_table_has_exactly_the_job_columns(store: Store) -> None:
+    expected = {
         "id",
         "tenant_id",
         "original_job_id",
@@ -73,7 +73,7 @@ def test_patch_jobs_table_matches_prd(store: Store) -> None:
         "created_at",
         "updated_at",
     }
-    assert _columns(store, "demo_patch_jobs") == prd
+    assert _columns(store, "demo_patch_jobs") == expected
 
 
 def test_init_twice_changes_nothing(database_url: str) -> None:

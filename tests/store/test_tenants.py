@@ -1,4 +1,4 @@
-"""US-1 listing, id-or-slug resolution and the demo-only rule."""
+"""The tenant listing, id-or-slug resolution and the demo-only rule."""
 
 from __future__ import annotations
 

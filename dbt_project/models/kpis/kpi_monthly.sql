@@ -1,4 +1,4 @@
--- The eight PRD §3.4 metrics, one row per tenant and tenant-local month that
+-- The eight KPI metrics, one row per tenant and tenant-local month that
 -- holds any counted record. Months without data have no row: readers fill zeros.
 
 with events as (
