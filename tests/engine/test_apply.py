@@ -53,7 +53,7 @@ def test_example_plan_meets_every_target_with_a_full_audit_trail(store: Store, t
     logged = [entry["step"] for entry in job.logs]
     for step in ("create", "prepare", "generate", "write", "audit", "publish", "verify", "report"):
         assert step in logged
-    assert steps[-1] == "verify"
+    assert steps[-1] == "report"
     assert job.patch_plan_json["months"][0]["metrics"]["leadsCreated"] == 50
 
     # provenance on every row the job created, and nothing left in staging
