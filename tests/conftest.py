@@ -60,6 +60,9 @@ def duckdb_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("duckdb-template") / "template.duckdb"
     store = connect(f"duckdb:///{path}")
     ensure_initialised(store)
+    # dbt keeps the file open in this process, so closing ours does not checkpoint it: the copies
+    # made from this file must not miss what is still in its write-ahead log
+    store.execute("CHECKPOINT")
     store.close()
     return path
 
