@@ -197,7 +197,10 @@ class ProgressArtifact:
 
     def __init__(self, tenant: Tenant) -> None:
         self.key = artifact_key("patch-progress", tenant.slug)
-        self.id: UUID = create_progress_artifact(0.0, key=self.key, description=f"Patching {tenant.name}: starting")
+        created = create_progress_artifact(0.0, key=self.key, description=f"Patching {tenant.name}: starting")
+        if not isinstance(created, UUID):  # called from a flow's own thread, Prefect answers synchronously
+            raise TypeError("the progress artifact was created asynchronously; call this from a synchronous flow")
+        self.id = created
 
     def __call__(self, step: str, pct: int, message: str) -> None:
         update_progress_artifact(self.id, float(pct), description=f"{step}: {message}")

@@ -24,14 +24,14 @@ def _people(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
         )
         .join(companies, on="company_id", how="left")
         .select(
-            "id", "company_id",
+            "id",
+            "company_id",
             lower_s=pl.max_horizontal("created_s", pl.col("company_s").fill_null(0)),
-            is_new=pl.lit(False), onboarding=pl.lit(False),
+            is_new=pl.lit(False),
+            onboarding=pl.lit(False),
         )
     )
-    new = contacts.select(
-        "id", "company_id", lower_s="created_s", is_new=pl.lit(True), onboarding=~pl.col("is_lead")
-    )
+    new = contacts.select("id", "company_id", lower_s="created_s", is_new=pl.lit(True), onboarding=~pl.col("is_lead"))
     return pl.concat([existing, new], how="vertical_relaxed").filter(pl.col("id").is_not_null())
 
 
@@ -55,9 +55,7 @@ def _who(
     people = _people(scope, contacts)
     others = people.filter(scope.window.can_follow(people["lower_s"]))
     if others.is_empty():
-        raise scope.fail(
-            f"activitiesCount ({wanted}) needs a contact, but none exists or is created"
-        )
+        raise scope.fail(f"activitiesCount ({wanted}) needs a contact, but none exists or is created")
     pull = 1.0 + (NEW_CONTACT_PULL - 1.0) * others["is_new"].cast(pl.Float64)
     rows, extra_at = pick_parents(scope, "activities.extra", others, pull, wanted - slots.height)
     return pl.concat([slots, others.gather(rows)]), pl.concat([slots_at, extra_at])
@@ -70,11 +68,7 @@ def _all_deals(scope: Scope, deals: pl.DataFrame) -> pl.DataFrame:
         seconds_after("created_at").alias("deal_s"),
     )
     new = deals.select("contact_id", deal_id="id", deal_s="created_s")
-    return (
-        pl.concat([existing, new], how="vertical_relaxed")
-        .filter(pl.col("contact_id").is_not_null())
-        .sort("deal_s")
-    )
+    return pl.concat([existing, new], how="vertical_relaxed").filter(pl.col("contact_id").is_not_null()).sort("deal_s")
 
 
 def build_activities(
@@ -88,21 +82,28 @@ def build_activities(
     who, created = _who(scope, alloc, explicit, contacts)
     n = who.height
     rng = scope.rng.child("activities")
-    kinds = [(kind, subject, weight / len(subjects))
-             for kind, weight, subjects in ACTIVITY_SUBJECTS for subject in subjects]
+    kinds = [
+        (kind, subject, weight / len(subjects)) for kind, weight, subjects in ACTIVITY_SUBJECTS for subject in subjects
+    ]
     pick = rng.pick("subject", n, [w for _, _, w in kinds])
-    frame = pl.DataFrame({
-        "contact_id": who["id"],
-        "company_id": who["company_id"],
-        "type": pl.Series([k for k, _, _ in kinds]).gather(pick),
-        "subject": pl.Series([s for _, s, _ in kinds]).gather(pick),
-        "owner_id": scope.owners("activities", n),
-        "created_s": created,
-    }).sort("created_s", maintain_order=True)
+    frame = pl.DataFrame(
+        {
+            "contact_id": who["id"],
+            "company_id": who["company_id"],
+            "type": pl.Series([k for k, _, _ in kinds]).gather(pick),
+            "subject": pl.Series([s for _, s, _ in kinds]).gather(pick),
+            "owner_id": scope.owners("activities", n),
+            "created_s": created,
+        }
+    ).sort("created_s", maintain_order=True)
     # The contact's latest deal created at or before the activity, if any.
     frame = frame.join_asof(
-        _all_deals(scope, deals), left_on="created_s", right_on="deal_s", by="contact_id",
-        strategy="backward", check_sortedness=False,
+        _all_deals(scope, deals),
+        left_on="created_s",
+        right_on="deal_s",
+        by="contact_id",
+        strategy="backward",
+        check_sortedness=False,
     )
     return frame.with_columns(id=scope.minter.ids("activities")).select(
         "id", "contact_id", "deal_id", "company_id", "owner_id", "type", "subject", "created_s"

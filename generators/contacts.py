@@ -23,9 +23,7 @@ def company_parents(scope: Scope, companies: pl.DataFrame) -> pl.DataFrame:
     existing = existing_companies(scope).with_columns(
         size_weight=pl.lit(1.0), deal_factor=pl.lit(1.0), is_new=pl.lit(False)
     )
-    new = companies.select(
-        "id", "domain", "label", "created_s", "size_weight", "deal_factor", is_new=pl.lit(True)
-    )
+    new = companies.select("id", "domain", "label", "created_s", "size_weight", "deal_factor", is_new=pl.lit(True))
     parents = pl.concat([existing, new], how="vertical_relaxed").filter(
         pl.col("domain").is_not_null() & pl.col("id").is_not_null()
     )
@@ -74,8 +72,7 @@ def build_contacts(scope: Scope, alloc: MonthAllocation, companies: pl.DataFrame
         metric = "contactsCreated" if alloc.non_lead_contacts else "leadsCreated"
         count = alloc.non_lead_contacts or alloc.leads
         raise scope.fail(
-            f"{metric} ({count}) needs a company, but none exists before the month "
-            "and companiesCreated is 0"
+            f"{metric} ({count}) needs a company, but none exists before the month and companiesCreated is 0"
         )
     rng = scope.rng.child("contacts")
     pools = scope.pools
@@ -94,29 +91,31 @@ def build_contacts(scope: Scope, alloc: MonthAllocation, companies: pl.DataFrame
     status = pl.Series([s for s, _ in CONTACT_STATUS_SHARES]).gather(
         rng.pick("status", n, [w for _, w in CONTACT_STATUS_SHARES])
     )
-    frame = pl.DataFrame({
-        "company_id": parent["id"],
-        "domain": parent["domain"],
-        "email_style": parent["email_style"],
-        "label": parent["label"],
-        "deal_factor": parent["deal_factor"],
-        "first_name": first["display"],
-        "last_name": last["display"],
-        "first_ascii": first["ascii"],
-        "last_ascii": last["ascii"],
-        "phone_head": phone["head"],
-        "phone_pair": phone["pair"],
-        "phone_mid": phone["mid"],
-        "phone_tail": phone["tail"],
-        "pair1": rng.integers("phone1", n, 100),
-        "pair2": rng.integers("phone2", n, 100),
-        "job_title": pools.job_titles.gather(rng.integers("title", n, len(pools.job_titles))),
-        "is_lead": is_lead,
-        "status": pl.Series(["lead"] * n).zip_with(is_lead, status),
-        "source": lead_source.zip_with(is_lead, contact_source),
-        "owner_id": scope.owners("contacts", n),
-        "created_s": created,
-    })
+    frame = pl.DataFrame(
+        {
+            "company_id": parent["id"],
+            "domain": parent["domain"],
+            "email_style": parent["email_style"],
+            "label": parent["label"],
+            "deal_factor": parent["deal_factor"],
+            "first_name": first["display"],
+            "last_name": last["display"],
+            "first_ascii": first["ascii"],
+            "last_ascii": last["ascii"],
+            "phone_head": phone["head"],
+            "phone_pair": phone["pair"],
+            "phone_mid": phone["mid"],
+            "phone_tail": phone["tail"],
+            "pair1": rng.integers("phone1", n, 100),
+            "pair2": rng.integers("phone2", n, 100),
+            "job_title": pools.job_titles.gather(rng.integers("title", n, len(pools.job_titles))),
+            "is_lead": is_lead,
+            "status": pl.Series(["lead"] * n).zip_with(is_lead, status),
+            "source": lead_source.zip_with(is_lead, contact_source),
+            "owner_id": scope.owners("contacts", n),
+            "created_s": created,
+        }
+    )
     local = _email_local()
     taken = scope.ctx.contacts["email"].drop_nulls().str.to_lowercase()
     email = make_unique(
@@ -137,6 +136,18 @@ def build_contacts(scope: Scope, alloc: MonthAllocation, companies: pl.DataFrame
         ),
     )
     return scope.with_ids("contacts", frame).select(
-        "id", "company_id", "owner_id", "first_name", "last_name", "email", "phone",
-        "job_title", "status", "source", "created_s", "label", "deal_factor", "is_lead",
+        "id",
+        "company_id",
+        "owner_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "job_title",
+        "status",
+        "source",
+        "created_s",
+        "label",
+        "deal_factor",
+        "is_lead",
     )

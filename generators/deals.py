@@ -33,9 +33,7 @@ FUNNEL_DECAY = 0.35  # later open stages hold fewer deals
 
 def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
     """Contacts a deal of this month may belong to, with the bound its creation must follow."""
-    companies = existing_companies(scope).select(
-        company_id="id", company_s="created_s", company_label="label"
-    )
+    companies = existing_companies(scope).select(company_id="id", company_s="created_s", company_label="label")
     email_stem = pl.col("email").str.split("@").list.last().str.split(".").list.first()
     existing = (
         scope.ctx.contacts.select(
@@ -47,7 +45,9 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
         )
         .join(companies, on="company_id", how="left")
         .select(
-            "id", "company_id", "status",
+            "id",
+            "company_id",
+            "status",
             lower_s=pl.max_horizontal("created_s", pl.col("company_s").fill_null(0)),
             label=pl.coalesce("company_label", email_stem.str.to_titlecase(), pl.lit("New business")),
             deal_factor=pl.lit(1.0),
@@ -55,8 +55,13 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
         )
     )
     new = contacts.select(
-        "id", "company_id", "status", lower_s="created_s", label="label",
-        deal_factor="deal_factor", is_new=pl.lit(True),
+        "id",
+        "company_id",
+        "status",
+        lower_s="created_s",
+        label="label",
+        deal_factor="deal_factor",
+        is_new=pl.lit(True),
     )
     parents = pl.concat([existing, new], how="vertical_relaxed").filter(pl.col("id").is_not_null())
     return parents.filter(scope.window.can_follow(parents["lower_s"]))
@@ -96,9 +101,7 @@ def _values(scope: Scope, alloc: MonthAllocation, frame: pl.DataFrame) -> pl.Ser
         count = int(mask.sum())
         if target < count:
             shown = total if outcome == "won" else f"{total} above closedWonValue"
-            raise scope.fail(
-                f"{metric} ({shown}) cannot give {count} {outcome} deals at least 0.01 each"
-            )
+            raise scope.fail(f"{metric} ({shown}) cannot give {count} {outcome} deals at least 0.01 each")
         split = exact_split(rng, outcome, raw.filter(mask), target)
         index = mask.arg_true()
         cents = cents.scatter(index, split)
@@ -126,9 +129,9 @@ def _closings(scope: Scope, frame: pl.DataFrame) -> pl.Series:
     target = target.zip_with(target < clock.total, start + rng.uniform("late", n) * left)
     closed = clock.at_mass(target.clip(0, max(clock.total - 1e-6, 0)))
     return pl.select(
-        pl.when(left <= 0).then(created).otherwise(
-            pl.min_horizontal(pl.max_horizontal(closed, created), pl.lit(scope.as_of))
-        )
+        pl.when(left <= 0)
+        .then(created)
+        .otherwise(pl.min_horizontal(pl.max_horizontal(closed, created), pl.lit(scope.as_of)))
     ).to_series()
 
 
@@ -147,17 +150,12 @@ def _expected_dates(scope: Scope, frame: pl.DataFrame) -> pl.Series:
     floor = pl.lit(as_of_date + timedelta(days=1))
     return frame.select(
         pl.when(pl.col("outcome") == "open")
-        .then(
-            pl.when(planned >= floor).then(planned)
-            .otherwise(pl.lit(as_of_date) + pl.duration(days=pl.lit(soon)))
-        )
+        .then(pl.when(planned >= floor).then(planned).otherwise(pl.lit(as_of_date) + pl.duration(days=pl.lit(soon))))
         .otherwise(local("closed_s"))
     ).to_series()
 
 
-def build_deals(
-    scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, metric: str
-) -> pl.DataFrame:
+def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, metric: str) -> pl.DataFrame:
     """alloc.deals deals with ids in creation order; `metric` ("dealsCreated (8)") names the
     target that asked for them, for errors."""
     n = alloc.deals
@@ -178,9 +176,7 @@ def build_deals(
     )
     ctx = scope.ctx
     stage = {
-        kind: _stage_ids(rng, f"stage.{kind}", n, stages, decay)
-        if stages
-        else pl.Series([None] * n, dtype=pl.String)
+        kind: _stage_ids(rng, f"stage.{kind}", n, stages, decay) if stages else pl.Series([None] * n, dtype=pl.String)
         for kind, stages, decay in (
             ("won", ctx.won_stages, 0.0),
             ("open", ctx.open_stages, FUNNEL_DECAY),
@@ -188,18 +184,22 @@ def build_deals(
         )
     }
     products = pl.Series(DEAL_PRODUCTS).gather(rng.integers("product", n, len(DEAL_PRODUCTS)))
-    frame = pl.DataFrame({
-        "contact_id": buyer["id"],
-        "company_id": buyer["company_id"],
-        "outcome": outcome,
-        "deal_factor": buyer["deal_factor"],
-        "name": buyer["label"] + " - " + products,
-        "owner_id": scope.owners("deals", n),
-        "created_s": created,
-    })
+    frame = pl.DataFrame(
+        {
+            "contact_id": buyer["id"],
+            "company_id": buyer["company_id"],
+            "outcome": outcome,
+            "deal_factor": buyer["deal_factor"],
+            "name": buyer["label"] + " - " + products,
+            "owner_id": scope.owners("deals", n),
+            "created_s": created,
+        }
+    )
     frame = frame.with_columns(
-        stage_id=pl.when(pl.col("outcome") == "won").then(stage["won"])
-        .when(pl.col("outcome") == "open").then(stage["open"])
+        stage_id=pl.when(pl.col("outcome") == "won")
+        .then(stage["won"])
+        .when(pl.col("outcome") == "open")
+        .then(stage["open"])
         .otherwise(stage["lost"]),
         cents=_values(scope, alloc, frame),
     )
@@ -212,8 +212,18 @@ def build_deals(
         currency=pl.lit(ctx.currency),
     )
     return scope.with_ids("deals", frame).select(
-        "id", "contact_id", "company_id", "owner_id", "stage_id", "name", "value", "currency",
-        "expected_close_date", "closed_s", "created_s", "outcome",
+        "id",
+        "contact_id",
+        "company_id",
+        "owner_id",
+        "stage_id",
+        "name",
+        "value",
+        "currency",
+        "expected_close_date",
+        "closed_s",
+        "created_s",
+        "outcome",
     )
 
 
@@ -226,9 +236,12 @@ def promote_contacts(contacts: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFram
     )
     joined = contacts.join(best, left_on="id", right_on="contact_id", how="left", maintain_order="left")
     status = (
-        pl.when(pl.col("is_lead")).then(pl.col("status"))
-        .when(pl.col("won")).then(pl.lit("customer"))
-        .when(pl.col("open") & (pl.col("status") != "customer")).then(pl.lit("opportunity"))
+        pl.when(pl.col("is_lead"))
+        .then(pl.col("status"))
+        .when(pl.col("won"))
+        .then(pl.lit("customer"))
+        .when(pl.col("open") & (pl.col("status") != "customer"))
+        .then(pl.lit("opportunity"))
         .otherwise(pl.col("status"))
     )
     return joined.with_columns(status=status).drop("won", "open")

@@ -9,8 +9,27 @@ from generators.rng import Rng
 # Price steps in cents; a deal is rounded to the largest step <= its value / PRICE_PRECISION
 # (12,340 -> 12,250 or 12,500; 3,712 -> 3,700; 180 -> 180), so values read like quotes.
 STEPS = pl.Series(
-    [1, 5, 10, 50, 100, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000,
-     500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000],
+    [
+        1,
+        5,
+        10,
+        50,
+        100,
+        500,
+        1_000,
+        2_500,
+        5_000,
+        10_000,
+        25_000,
+        50_000,
+        100_000,
+        250_000,
+        500_000,
+        1_000_000,
+        2_500_000,
+        5_000_000,
+        10_000_000,
+    ],
     dtype=pl.Int64,
 )
 PRICE_PRECISION = 25
@@ -30,9 +49,7 @@ def _step(cents: pl.Series) -> pl.Series:
 def priced(cents: pl.Series) -> pl.Series:
     """Round each positive amount to its price step, never below one step."""
     step = _step(cents)
-    return pl.select(
-        pl.max_horizontal((cents / step).round().cast(pl.Int64) * step, step)
-    ).to_series()
+    return pl.select(pl.max_horizontal((cents / step).round().cast(pl.Int64) * step, step)).to_series()
 
 
 def exact_split(rng: Rng, name: str, weights: pl.Series, total: int) -> pl.Series:
@@ -76,8 +93,7 @@ def exact_split(rng: Rng, name: str, weights: pl.Series, total: int) -> pl.Serie
             frame.sort("value", "row", descending=[True, False])
             .with_columns(taken=capacity.cum_sum() - capacity)
             .with_columns(
-                value=pl.col("value")
-                - pl.min_horizontal(capacity, pl.max_horizontal(-rest - pl.col("taken"), 0))
+                value=pl.col("value") - pl.min_horizontal(capacity, pl.max_horizontal(-rest - pl.col("taken"), 0))
             )
         )
     return frame.sort("row")["value"].alias(name)

@@ -78,16 +78,19 @@ def _deal_metric(deltas: Mapping[str, Delta], alloc: MonthAllocation) -> str:
 def _finish(scope: Scope, entity: str, frame: pl.DataFrame, job_id: str) -> pl.DataFrame:
     created = utc_datetime(pl.col("created_s"))
     extra = {"closed_at": utc_datetime(pl.col("closed_s"))} if entity == "deals" else {}
-    return conform(entity, frame.with_columns(
-        tenant_id=pl.lit(scope.ctx.tenant_id, pl.String),
-        created_at=created,
-        updated_at=created,
-        deleted_at=pl.lit(None, TS),
-        demo_generated=pl.lit(True),
-        demo_job_id=pl.lit(job_id, pl.String),
-        demo_source_month=pl.lit(scope.month, pl.String),
-        **extra,
-    ))
+    return conform(
+        entity,
+        frame.with_columns(
+            tenant_id=pl.lit(scope.ctx.tenant_id, pl.String),
+            created_at=created,
+            updated_at=created,
+            deleted_at=pl.lit(None, TS),
+            demo_generated=pl.lit(True),
+            demo_job_id=pl.lit(job_id, pl.String),
+            demo_source_month=pl.lit(scope.month, pl.String),
+            **extra,
+        ),
+    )
 
 
 def generate_month(
@@ -114,10 +117,7 @@ def generate_month(
     try:
         alloc = allocate_month(
             deltas,
-            companies_available=(
-                companies_before(ctx, month) if companies_available is None
-                else companies_available
-            ),
+            companies_available=(companies_before(ctx, month) if companies_available is None else companies_available),
             typical_deal_size=ctx.typical_deal_size,
         )
     except AllocationError as exc:

@@ -20,17 +20,21 @@ def pick_parents(
     child's instant; a child stamped before every parent is stamped again after one.
     """
     rng = scope.rng.child(name)
-    ordered = parents.select("lower_s").with_columns(
-        row=pl.int_range(pl.len(), dtype=pl.Int64), weight=weights.cast(pl.Float64)
-    ).sort("lower_s", "row")
+    ordered = (
+        parents.select("lower_s")
+        .with_columns(row=pl.int_range(pl.len(), dtype=pl.Int64), weight=weights.cast(pl.Float64))
+        .sort("lower_s", "row")
+    )
     cumulative = ordered["weight"].cum_sum()
     stamped = scope.stamps(f"{name}.time", pl.Series([scope.window.lo] * n, dtype=pl.Int64))
     known = ordered["lower_s"].search_sorted(stamped, side="right").cast(pl.Int64)
-    frame = pl.DataFrame({
-        "t": stamped,
-        "known": known,
-        "reach": cumulative.gather((known - 1).clip(0)) * rng.uniform("parent", n),
-    })
+    frame = pl.DataFrame(
+        {
+            "t": stamped,
+            "known": known,
+            "reach": cumulative.gather((known - 1).clip(0)) * rng.uniform("parent", n),
+        }
+    )
     sorted_pick = cumulative.search_sorted(frame["reach"], side="right").cast(pl.Int64)
     frame = frame.with_columns(pick=pl.min_horizontal(sorted_pick, pl.col("known") - 1))
     early = frame["known"] == 0

@@ -18,8 +18,7 @@ def _grow(existing: pl.DataFrame, new: pl.DataFrame, schema: dict[str, pl.DataTy
 
     def shaped(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.select(
-            pl.col(name).cast(schema[name]) if name in frame.columns
-            else pl.lit(None, schema[name]).alias(name)
+            pl.col(name).cast(schema[name]) if name in frame.columns else pl.lit(None, schema[name]).alias(name)
             for name in columns
         )
 
@@ -55,8 +54,14 @@ def generate_plan(
     batches: list[EntityFrames] = []
     for month, deltas in ordered:
         batch = generate_month(
-            month, deltas, ctx, as_of=as_of, job_id=job_id, seed=seed,
-            ordinal_start=dict(ordinals), companies_available=available,
+            month,
+            deltas,
+            ctx,
+            as_of=as_of,
+            job_id=job_id,
+            seed=seed,
+            ordinal_start=dict(ordinals),
+            companies_available=available,
         )
         batches.append(batch)
         available += batch.companies.height
@@ -65,4 +70,3 @@ def generate_plan(
         if batch.records:
             ctx = with_records(ctx, batch)
     return EntityFrames.concat(batches)
-

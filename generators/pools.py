@@ -63,9 +63,13 @@ def _person_names(fake: Faker, kind: str) -> pl.DataFrame:
     else:
         display = [getattr(fake, f"{kind}_name")() for _ in range(POOL_SIZE)]
         latin, weights = display, [1.0] * len(display)
-    frame = pl.DataFrame({
-        "display": display, "ascii": [ascii_letters(name) for name in latin], "weight": weights,
-    }).filter(pl.col("ascii") != "")
+    frame = pl.DataFrame(
+        {
+            "display": display,
+            "ascii": [ascii_letters(name) for name in latin],
+            "weight": weights,
+        }
+    ).filter(pl.col("ascii") != "")
     if frame.height < 20:  # a script we cannot romanise: fall back to English names
         return _person_names(_faker("en_US"), kind)
     return frame
@@ -117,9 +121,7 @@ def locale_pools(locale: str) -> Pools:
     language = locale.split("_")[0].lower()
     country_code = _country_code(locale)
     titles = JOB_TITLES.get(language) or tuple({fake.job() for _ in range(POOL_SIZE // 4)})
-    small, large = LEGAL_FORMS.get(country_code) or (
-        tuple(sorted({fake.company_suffix() for _ in range(40)})),
-    ) * 2
+    small, large = LEGAL_FORMS.get(country_code) or (tuple(sorted({fake.company_suffix() for _ in range(40)})),) * 2
     tld = COUNTRY_TLDS.get(country_code) or (country_code.lower() if country_code else "com")
     return Pools(
         language=language,

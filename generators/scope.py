@@ -22,9 +22,7 @@ def seconds_after(column: str) -> pl.Expr:
 
 
 def utc_datetime(seconds: pl.Expr) -> pl.Expr:
-    return pl.from_epoch(seconds, time_unit="s").dt.replace_time_zone("UTC").dt.cast_time_unit(
-        "us"
-    )
+    return pl.from_epoch(seconds, time_unit="s").dt.replace_time_zone("UTC").dt.cast_time_unit("us")
 
 
 @dataclass(frozen=True)

@@ -8,22 +8,97 @@ import unicodedata
 import polars as pl
 
 # Letters NFKD does not decompose, and German's conventional spellings in addresses.
-_FOLD = str.maketrans({
-    "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "å": "a",
-    "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
-})
-_CYRILLIC = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
-     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
-    strict=True,
-))
-_GREEK = dict(zip(
-    "αβγδεζηθικλμνξοπρσςτυφχψω",
-    ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r", "s",
-     "s", "t", "y", "f", "ch", "ps", "o"],
-    strict=True,
-))
+_FOLD = str.maketrans(
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ø": "o",
+        "å": "a",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+    }
+)
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+        ],
+        strict=True,
+    )
+)
+_GREEK = dict(
+    zip(
+        "αβγδεζηθικλμνξοπρσςτυφχψω",
+        [
+            "a",
+            "v",
+            "g",
+            "d",
+            "e",
+            "z",
+            "i",
+            "th",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "x",
+            "o",
+            "p",
+            "r",
+            "s",
+            "s",
+            "t",
+            "y",
+            "f",
+            "ch",
+            "ps",
+            "o",
+        ],
+        strict=True,
+    )
+)
 _TRANSLIT = str.maketrans(_CYRILLIC | _GREEK)
 _NOT_SLUG = re.compile(r"[^a-z]+")
 
@@ -41,27 +116,21 @@ def _rank_in_group(values: pl.Series) -> pl.Series:
     than a window over strings; a (vanishingly rare) hash clash only costs an extra round."""
     key = values.hash(seed=0)
     order = key.arg_sort()  # stable: equal values keep row order
-    frame = pl.DataFrame({"key": key.gather(order)}).with_columns(
-        position=pl.int_range(pl.len(), dtype=pl.Int64)
-    )
+    frame = pl.DataFrame({"key": key.gather(order)}).with_columns(position=pl.int_range(pl.len(), dtype=pl.Int64))
     starts = (pl.col("key") != pl.col("key").shift(1)).fill_null(True)
     start = pl.when(starts).then(pl.col("position")).forward_fill()
     ranks = frame.select(pl.col("position") - start).to_series()
     return pl.Series(values=[0] * len(values), dtype=pl.Int64).scatter(order, ranks)
 
 
-def make_unique(
-    frame: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr, taken: pl.Series
-) -> pl.Series:
+def make_unique(frame: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr, taken: pl.Series) -> pl.Series:
     """Per row, the first candidate not taken and not used by an earlier row.
 
     Rows whose every candidate is gone get `numbered` with "{n}" replaced by 2, 3, ...
     `taken` holds values already in use (compared as given; pass lower-case text).
     Each round only revisits the rows that clashed in the previous one.
     """
-    pending = frame.with_columns(
-        _row=pl.int_range(pl.len(), dtype=pl.Int64), _level=pl.lit(0, pl.Int64)
-    )
+    pending = frame.with_columns(_row=pl.int_range(pl.len(), dtype=pl.Int64), _level=pl.lit(0, pl.Int64))
     used = taken.cast(pl.String).unique()
     settled: list[pl.DataFrame] = []
     for round_ in range(10_000):
@@ -80,15 +149,11 @@ def make_unique(
         pending = pending.with_columns(_level=pl.col("_level") + step)
     else:  # pragma: no cover
         raise RuntimeError("make_unique did not converge")
-    values = pl.concat(settled) if settled else pl.DataFrame(
-        schema={"_row": pl.Int64, "_value": pl.String}
-    )
+    values = pl.concat(settled) if settled else pl.DataFrame(schema={"_row": pl.Int64, "_value": pl.String})
     return values.sort("_row")["_value"]
 
 
-def _values_at_levels(
-    pending: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr
-) -> pl.DataFrame:
+def _values_at_levels(pending: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr) -> pl.DataFrame:
     """Each row's candidate at its level, computing every expression only on its own rows."""
     levels = len(candidates)
     parts = []
@@ -99,8 +164,6 @@ def _values_at_levels(
     rows = pending.filter(pl.col("_level") >= levels)
     if rows.height:
         number = (pl.col("_level") - levels + 2).cast(pl.String)
-        parts.append(rows.with_columns(
-            _value=numbered.str.replace("{n}", number, literal=True)
-        ))
+        parts.append(rows.with_columns(_value=numbered.str.replace("{n}", number, literal=True)))
     # Back in row order, so "an earlier row" keeps meaning the earlier row.
     return pl.concat(parts).sort("_row")

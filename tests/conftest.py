@@ -24,6 +24,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(_PREFECT_TESTS):
             item.add_marker(pytest.mark.prefect)
+
+
 _counter = itertools.count()
 
 

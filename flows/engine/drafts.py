@@ -42,4 +42,3 @@ def discard_drafts(store: Store, job_id: str) -> None:
     with store.transaction():
         for entity in reversed(PUBLISH_ORDER):
             store.execute(f"DELETE FROM {draft_table(entity)} WHERE demo_job_id = ?", (job_id,))
-

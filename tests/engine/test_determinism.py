@@ -19,19 +19,39 @@ TABLES = ("tenants", "users", "pipeline_stages", "companies", "contacts", "deals
 
 
 def _rows(store: Store) -> dict[str, list[dict]]:
-    return {t: [{k: str(v) for k, v in r.items()} for r in store.query(f"SELECT * FROM {t} ORDER BY id")]
-            for t in TABLES}
+    return {
+        t: [{k: str(v) for k, v in r.items()} for r in store.query(f"SELECT * FROM {t} ORDER BY id")] for t in TABLES
+    }
 
 
 def _make_tenant(url: str) -> dict[str, list[dict]]:
     with open_store(url) as store:
-        created = create_demo_tenant(store, name="Seeded Demo", first="2025-01", last="2025-02",
-                                     template="seasonal", seed="42", timezone="Europe/Berlin", locale="de_DE",
-                                     now=NOW)
+        created = create_demo_tenant(
+            store,
+            name="Seeded Demo",
+            first="2025-01",
+            last="2025-02",
+            template="seasonal",
+            seed="42",
+            timezone="Europe/Berlin",
+            locale="de_DE",
+            now=NOW,
+        )
         assert created.patch_job.status == "completed", created.patch_job.error_message
-        plan = make_plan({"2025-03": {"leadsCreated": 12, "contactsCreated": 9, "dealsCreated": 4,
-                                      "closedWonCount": 1, "closedWonValue": 9000, "pipelineAddedValue": 20000}},
-                         tenant="seeded-demo", seed="7")
+        plan = make_plan(
+            {
+                "2025-03": {
+                    "leadsCreated": 12,
+                    "contactsCreated": 9,
+                    "dealsCreated": 4,
+                    "closedWonCount": 1,
+                    "closedWonValue": 9000,
+                    "pipelineAddedValue": 20000,
+                }
+            },
+            tenant="seeded-demo",
+            seed="7",
+        )
         assert apply_plan(store, plan, as_of=NOW).status == "completed"
         return _rows(store)
 
@@ -44,15 +64,17 @@ def test_same_seed_gives_identical_databases(backend: str, request: pytest.Fixtu
 
 
 def test_tenant_create_fills_every_month_from_the_template(store: Store) -> None:
-    created = create_demo_tenant(store, name="Holiday Co", first="2024-10", last="2025-01", template="seasonal",
-                                 seed="s", now=NOW)
+    created = create_demo_tenant(
+        store, name="Holiday Co", first="2024-10", last="2025-01", template="seasonal", seed="s", now=NOW
+    )
     tenant = created.tenant
     assert tenant.demo_generated and tenant.slug == "holiday-co"
     assert tenant.created_at.isoformat().startswith("2024-10-01")
     job = created.patch_job
     assert job.status == "completed" and job.original_job_id == created.generation_job_id
-    generation = store.query_one("SELECT status, template, seed FROM demo_generation_jobs WHERE id = ?",
-                                 (created.generation_job_id,))
+    generation = store.query_one(
+        "SELECT status, template, seed FROM demo_generation_jobs WHERE id = ?", (created.generation_job_id,)
+    )
     assert generation == {"status": "completed", "template": "seasonal", "seed": "s"}
     template = load_template("seasonal")
     kpis = monthly_kpis(store, tenant, "2024-10", "2025-01")

@@ -44,11 +44,11 @@ def test_counts_each_metric_from_hand_inserted_rows(store: Store, tenant) -> Non
             },
         ],
     )
-    deals = [
-        {"stage": "Won", "value": Decimal("1500.25")},
-        {"stage": "Won", "value": Decimal("499.75")},
-        {"stage": "Proposal", "value": Decimal("3000.00")},
-        {"stage": "Lost", "value": Decimal("9999.00")},
+    deals = [  # (stage, value)
+        ("Won", Decimal("1500.25")),
+        ("Won", Decimal("499.75")),
+        ("Proposal", Decimal("3000.00")),
+        ("Lost", Decimal("9999.00")),
     ]
     deal_ids = insert_rows(
         store,
@@ -58,12 +58,12 @@ def test_counts_each_metric_from_hand_inserted_rows(store: Store, tenant) -> Non
                 "tenant_id": t,
                 "contact_id": contacts[2],
                 "company_id": company,
-                "stage_id": stage_id(t, d["stage"]),
-                "value": d["value"],
+                "stage_id": stage_id(t, stage),
+                "value": value,
                 "created_at": at(f"2025-01-1{n}T11:00:00-05:00"),
                 "name": f"deal {n}",
             }
-            for n, d in enumerate(deals)
+            for n, (stage, value) in enumerate(deals)
         ],
     )
     insert_rows(
