@@ -19,6 +19,7 @@ import polars as pl
 
 from generators import EntityFrames, Stage, TenantContext, generate_month, generate_plan
 from generators.ids import uuid5_range
+from tests.helpers import example_months
 
 JOB = "2b0f5d1e-8c3a-4f6b-9d7e-0a1b2c3d4e5f"
 AS_OF = datetime(2025, 7, 1, 12, tzinfo=UTC)
@@ -38,44 +39,7 @@ BIG_MONTH = {
     "closedWonValue": 120_000_000,
     "pipelineAddedValue": 300_000_000,
 }
-EXAMPLE_PLAN = [
-    (
-        "2025-01",
-        {
-            "leadsCreated": 50,
-            "contactsCreated": 40,
-            "companiesCreated": 10,
-            "dealsCreated": 8,
-            "closedWonCount": 3,
-            "closedWonValue": 25000,
-            "pipelineAddedValue": 75000,
-        },
-    ),
-    (
-        "2025-02",
-        {
-            "leadsCreated": 60,
-            "contactsCreated": 48,
-            "companiesCreated": 12,
-            "dealsCreated": 10,
-            "closedWonCount": 4,
-            "closedWonValue": 32000,
-            "pipelineAddedValue": 96000,
-        },
-    ),
-    (
-        "2025-03",
-        {
-            "leadsCreated": 70,
-            "contactsCreated": 56,
-            "companiesCreated": 14,
-            "dealsCreated": 12,
-            "closedWonCount": 5,
-            "closedWonValue": 40000,
-            "pipelineAddedValue": 120000,
-        },
-    ),
-]
+EXAMPLE_PLAN = list(example_months().items())
 
 
 def tenant() -> TenantContext:

@@ -7,6 +7,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import yaml
+
+from flows.engine.demo_tenants import DEMO_PLAN
 from flows.store import Store
 from flows.store.tenants import Tenant, resolve_tenant
 
@@ -89,3 +92,9 @@ def table_digest(store: Store, tables: tuple[str, ...] = ("tenants", "users", *E
         for row in store.query(f"SELECT * FROM {table} ORDER BY id"):
             digest.update(repr(sorted((k, str(v)) for k, v in row.items())).encode())
     return digest.hexdigest()
+
+
+def example_months() -> dict[str, dict[str, int]]:
+    """The example plan's metrics by month, read from the plan file kept in git (the one copy)."""
+    data = yaml.safe_load(DEMO_PLAN.read_text(encoding="utf-8"))
+    return {str(m["month"]): dict(m["metrics"]) for m in data["months"]}

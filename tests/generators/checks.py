@@ -12,6 +12,8 @@ import polars as pl
 
 from generators import SCHEMAS, EntityFrames, Stage, TenantContext
 from generators.frames import TS
+from generators.month import Delta
+from tests.helpers import example_months
 
 JOB = "6f1c2a4e-3b5d-4c7e-9f80-1a2b3c4d5e6f"
 AS_OF = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
@@ -25,15 +27,7 @@ STAGES = (
 WON = {s.id for s in STAGES if s.is_won}
 LOST = {s.id for s in STAGES if s.is_lost}
 OPEN = {s.id for s in STAGES if not s.is_won and not s.is_lost}
-EXAMPLE_JANUARY = {
-    "leadsCreated": 50,
-    "contactsCreated": 40,
-    "companiesCreated": 10,
-    "dealsCreated": 8,
-    "closedWonCount": 3,
-    "closedWonValue": 25000,
-    "pipelineAddedValue": 75000,
-}
+EXAMPLE_JANUARY: dict[str, Delta] = dict(example_months()["2025-01"])
 
 T = TypeVar("T")
 

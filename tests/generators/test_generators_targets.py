@@ -13,13 +13,13 @@ from generators import AllocationError, allocate_month, companies_before, genera
 from generators.month import Delta
 from tests.generators.checks import (
     AS_OF,
-    EXAMPLE_JANUARY,
     JOB,
     assert_all_rules,
     assert_targets_met,
     existing_tenant,
     make_ctx,
 )
+from tests.helpers import example_months
 
 MONTHS = ("2025-01", "2025-02", "2025-03", "2025-04")
 
@@ -95,33 +95,7 @@ def test_counts_equal_the_allocation_the_preview_shows(existing):
 
 def test_example_plan_gives_the_example_totals():
     """The example plan (2025-01…03): 144 contacts, 36 companies, 30 deals, 288 activities, $97,000 won."""
-    plan = [
-        ("2025-01", EXAMPLE_JANUARY),
-        (
-            "2025-02",
-            {
-                "leadsCreated": 60,
-                "contactsCreated": 48,
-                "companiesCreated": 12,
-                "dealsCreated": 10,
-                "closedWonCount": 4,
-                "closedWonValue": 32000,
-                "pipelineAddedValue": 96000,
-            },
-        ),
-        (
-            "2025-03",
-            {
-                "leadsCreated": 70,
-                "contactsCreated": 56,
-                "companiesCreated": 14,
-                "dealsCreated": 12,
-                "closedWonCount": 5,
-                "closedWonValue": 40000,
-                "pipelineAddedValue": 120000,
-            },
-        ),
-    ]
+    plan: list[tuple[str, dict[str, Delta]]] = [(m, dict(metrics)) for m, metrics in example_months().items()]
     ctx = make_ctx()
     frames = generate_plan(plan, ctx, as_of=AS_OF, job_id=JOB, seed="example")
     non_leads = frames.contacts.filter(pl.col("status") != "lead").height
