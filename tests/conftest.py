@@ -16,14 +16,25 @@ from flows.store.migrate import ensure_initialised
 from tests.pg_cluster import Cluster, ClusterUnavailable, start_cluster
 
 BACKENDS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
-_PREFECT_TESTS = Path(__file__).resolve().parent / "prefect"
+_TESTS = Path(__file__).resolve().parent
+# Tests that run flows on a Prefect server, and tests that run whole patches through dbt (its
+# audit and verification take seconds each): the fast subset leaves both out.
+_PREFECT_TESTS = (_TESTS / "prefect",)
+_DBT_TESTS = (
+    _TESTS / "engine",
+    _TESTS / "dbt",
+    _TESTS / "cli" / "test_cli_jobs.py",
+    _TESTS / "cli" / "test_cli_readable.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/prefect/ runs flows on a Prefect server: mark it `prefect`."""
+    """Mark the tests under the folders and files above `prefect` and `dbt`."""
     for item in items:
-        if item.path.is_relative_to(_PREFECT_TESTS):
+        if any(item.path.is_relative_to(place) for place in _PREFECT_TESTS):
             item.add_marker(pytest.mark.prefect)
+        if any(item.path.is_relative_to(place) for place in _DBT_TESTS):
+            item.add_marker(pytest.mark.dbt)
 
 
 _counter = itertools.count()
