@@ -324,9 +324,9 @@ def fail(run: JobRun, error: BaseException) -> PatchJob:
     step = run.step if run.step not in ("start", "prepare") else "generate"
     log.warning("%s failed: %s", step, error)
     store = run.store
-    if isinstance(error, ConnectionLost):
-        store.reconnect()  # explicitly, to record the failure: nothing else of the job runs on this connection
     try:
+        if isinstance(error, ConnectionLost):
+            store.reconnect()  # explicitly, to record the failure: nothing else of the job runs on this connection
         run.job = fail_job(store, run.job, error, step)
     except JobStateError as lost:
         if lost.actual is None or lost.actual.status != "completed":
@@ -335,6 +335,12 @@ def fail(run: JobRun, error: BaseException) -> PatchJob:
         drafts.discard_drafts(store, run.job.id)  # this run's leftovers: the completed rows are live already
         run.job = lost.actual
         return run.job
+    except Exception as unrecorded:  # the database cannot take the failure either: say so in one line
+        first = (str(unrecorded).strip().splitlines() or [type(unrecorded).__name__])[0]
+        raise DemogenError(
+            f"job {run.job.id} failed at {step}: {error}; recording the failure failed too ({first}), "
+            "so the next command on the tenant will mark it interrupted once its lease runs out"
+        ) from error
     drafts.discard_drafts(store, run.job.id)
     return run.job
 

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from flows.store.base import Row, Store, normalise
+from flows.store.base import ConnectionLost, Row, Store, normalise
 from generators.errors import DemogenError
 
 log = logging.getLogger(__name__)
@@ -126,13 +126,20 @@ class DuckDBStore(Store):
         assert self._conn is not None
         return self._conn
 
+    def _execute(self, sql: str, params: Sequence[Any]) -> duckdb.DuckDBPyConnection:
+        try:
+            return self.conn.execute(sql, list(params))
+        except duckdb.FatalException as exc:  # e.g. a full disk: DuckDB refuses every later statement
+            first = (str(exc).strip().splitlines() or ["fatal error"])[0]
+            raise ConnectionLost(f"the database {self.path} stopped working: {first}") from exc
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        rows = self.conn.execute(sql, list(params)).fetchall()
+        rows = self._execute(sql, params).fetchall()
         # DML answers with one row holding the count of rows it touched.
         return int(rows[0][0]) if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int) else -1
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = self.conn.execute(sql, list(params))
+        cursor = self._execute(sql, params)
         names = [d[0] for d in cursor.description or ()]
         return [{n: normalise(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
 
