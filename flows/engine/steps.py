@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -321,6 +321,8 @@ def fail(run: JobRun, error: BaseException) -> PatchJob:
     If another run moved the job meanwhile, its record stands: a job that run completed is the
     result; any other state is a one-line conflict.
     """
+    if run.job.status == "completed":  # the failure came after the publishing commit: the rows are live
+        return note_unfinished(run, error)
     step = run.step if run.step not in ("start", "prepare") else "generate"
     log.warning("%s failed: %s", step, error)
     store = run.store
@@ -439,9 +441,9 @@ def publish(run: JobRun, prepared: Prepared, written: Written, audited: dict[str
             "step": "publish",
             "message": f"published {sum(moved.values()):,} rows in one transaction",
         }
-        run.job = transition(
+        completed = transition(
             store,
-            run.job,
+            replace(run.job),  # a copy: if the commit fails, run.job still says what the database says
             "completed",
             completed_at=now_utc(),
             progress=90,
@@ -450,6 +452,7 @@ def publish(run: JobRun, prepared: Prepared, written: Written, audited: dict[str
             metrics_json=_metrics(moved, written),
             diff_report_json=_report_inputs(prepared, audited),
         )
+    run.job = completed
     log.info("publish: published %s rows of job %s in one transaction", f"{sum(moved.values()):,}", run.job.id)
     if run.progress:
         run.progress("publish", 90, "published")

@@ -138,6 +138,30 @@ def test_fault_matrix_a_run_killed_at_each_point(url: str, point: str) -> None:
         assert store.scalar("SELECT count(*) FROM demo_patch_jobs WHERE status <> 'completed'") == 0
 
 
+class Boom(RuntimeError):
+    pass
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_fault_matrix_a_hook_raising_at_each_point(store: Store, tenant, point: str) -> None:
+    """An error at each hook point: failed with nothing published and no drafts, or completed once published."""
+
+    def explode(store: Store, job: PatchJob) -> None:
+        raise Boom(f"injected fault {point}")
+
+    job = apply_plan(store, make_plan(JANUARY), as_of=NOW, hooks={point: explode})
+    stored = present(get_job(store, job.id))
+    published, drafts = _published(store), _drafts(store)
+    print(f"\nMATRIX-RAISE {store.backend} {point}: status={stored.status} published={published} drafts={drafts}")
+    assert stored.status == job.status and drafts == 0
+    if point == "after_publish":
+        assert (job.status, job.error_message) == ("completed", None)
+        assert present(job.metrics_json)["recordsCreated"] == published > 0
+        assert job.logs[-1]["message"] == f"verification could not finish: injected fault {point}"
+    else:
+        assert (job.status, job.error_message, published) == ("failed", f"injected fault {point}", 0)
+
+
 def test_a_job_id_of_another_plan_or_tenant_is_refused(store: Store, tenant) -> None:
     job = apply_plan(store, make_plan(JANUARY), as_of=NOW)
     insert_tenant(store, slug="globex")
