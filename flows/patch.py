@@ -73,12 +73,12 @@ def _apply_as_tasks(
         frames = tasks.generate(run, prepared)
         written = tasks.write(run, frames)
         audited = tasks.audit(run, prepared)
-        published = tasks.publish(run, prepared, written)
+        tasks.publish(run, prepared, written, audited)
     except Exception as exc:
         return steps.fail(run, exc)
     try:
         verified = tasks.verify(run, prepared)
-        return tasks.report(run, prepared, published, written, audited, verified)
+        return tasks.report(run, prepared, verified)
     except Exception as exc:  # published already: record the problem, keep the job completed
         return steps.note_unfinished(run, exc)
 

@@ -86,9 +86,9 @@ def audit(run: JobRun, prepared: Prepared) -> dict[str, Any]:
 
 
 @task(cache_policy=NO_CACHE)
-def publish(run: JobRun, prepared: Prepared, written: Written) -> dict[str, int]:
-    """Move the drafts into the CRM tables in one transaction and mark the job completed."""
-    return steps.publish(run, prepared, written)
+def publish(run: JobRun, prepared: Prepared, written: Written, audited: dict[str, Any]) -> dict[str, int]:
+    """Move the drafts into the CRM tables and mark the job completed, with its metrics, in one transaction."""
+    return steps.publish(run, prepared, written, audited)
 
 
 @task(cache_policy=NO_CACHE)
@@ -98,16 +98,9 @@ def verify(run: JobRun, prepared: Prepared) -> dict[str, Any]:
 
 
 @task(cache_policy=NO_CACHE)
-def report(
-    run: JobRun,
-    prepared: Prepared,
-    published: dict[str, int],
-    written: Written,
-    audited: dict[str, Any],
-    verified: dict[str, Any],
-) -> PatchJob:
-    """After-KPIs, the diff report and the job's metrics, stored on the job."""
-    return steps.report(run, prepared, published, written, audited, verified)
+def report(run: JobRun, prepared: Prepared, verified: dict[str, Any]) -> PatchJob:
+    """After-KPIs and the diff report, stored on the job."""
+    return steps.report(run, prepared, verified)
 
 
 @task(cache_policy=NO_CACHE)

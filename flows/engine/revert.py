@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import uuid
 
+from flows.engine.steps import recover_interrupted
 from flows.kpis.reads import monthly_kpis
 from flows.kpis.reports import diff_report, snapshot
 from flows.store.base import Store
-from flows.store.jobs import JOB_NAMESPACE, PatchJob, get_job, insert_job, log_step, now_utc, require_job, update_job
+from flows.store.jobs import (
+    JOB_NAMESPACE,
+    PatchJob,
+    get_job,
+    insert_job,
+    log_step,
+    now_utc,
+    require_job,
+    transition,
+    update_job,
+)
 from flows.store.migrate import current_actor
 from flows.store.tenants import resolve_tenant
 from generators import frames
@@ -60,6 +71,7 @@ def revert(store: Store, job_id: str) -> PatchJob:
         return done
     tenant = resolve_tenant(store, job.tenant_id)
     with store.tenant_lock(tenant.id, wait_seconds=30):
+        recover_interrupted(store, tenant.id)
         blockers = _blockers(store, job)
         if blockers:
             other, table, n = blockers[0]
@@ -81,21 +93,20 @@ def revert(store: Store, job_id: str) -> PatchJob:
             logs=[{"at": now_utc().isoformat(), "level": "info", "step": "create", "message": f"revert of {job_id}"}],
         )
         if not insert_job(store, revert_job):
-            revert_job = require_job(store, revert_job.id)
-        revert_job = update_job(
-            store, revert_job, status="running", started_at=now_utc(), before_kpis_json=snapshot(before)
-        )
+            revert_job = require_job(store, revert_job.id)  # an earlier attempt that failed or was interrupted
+        revert_job = transition(store, revert_job, "running", started_at=now_utc(), before_kpis_json=snapshot(before))
         deleted: dict[str, int] = {}
         with store.transaction():
+            store.check_tenant_lock(tenant.id)
             for entity in ENTITIES:
                 deleted[entity] = int(
                     store.scalar(f"SELECT count(*) AS n FROM {entity} WHERE demo_job_id = ?", (job_id,))
                 )
                 store.execute(f"DELETE FROM {entity} WHERE demo_job_id = ?", (job_id,))
-            revert_job = update_job(
+            revert_job = transition(
                 store,
                 revert_job,
-                status="completed",
+                "completed",
                 completed_at=now_utc(),
                 progress=100,
                 metrics_json={

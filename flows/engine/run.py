@@ -11,14 +11,17 @@ from flows.engine.revert import reverted_by
 from flows.engine.steps import Hook, Progress
 from flows.plan.model import PatchPlan
 from flows.store.base import Store
-from flows.store.jobs import PatchJob, get_job
+from flows.store.jobs import PatchJob
 from flows.store.tenants import resolve_tenant
 from generators.errors import DemogenError
 
 
-def completed_job(store: Store, job_id: str) -> PatchJob | None:
-    """The job if it already completed (re-applying it is a no-op); refuses one that was reverted."""
-    job = get_job(store, job_id)
+def completed_job(store: Store, plan: PatchPlan, job_id: str) -> PatchJob | None:
+    """The plan's job if it already completed (re-applying it is a no-op); refuses one that was reverted.
+
+    An existing job id must be this plan's job on this tenant (`steps.same_job`).
+    """
+    job = steps.existing_job(store, plan, job_id)
     if job is None or job.status != "completed":
         return None
     undone = reverted_by(store, job.id)
@@ -31,14 +34,22 @@ def completed_job(store: Store, job_id: str) -> PatchJob | None:
 
 @contextmanager
 def tenant_turn(store: Store, plan: PatchPlan, job_id: str, lock_wait_seconds: float) -> Iterator[PatchJob | None]:
-    """Hold the tenant's patch lock; yields the job if it is already completed (then there is nothing to do)."""
-    done = completed_job(store, job_id)
-    if done is not None:
+    """Hold the tenant's patch lock; yields the job if it is already completed (then there is nothing to do).
+
+    Under the lock, jobs of the tenant whose run stopped are failed as interrupted first, and a
+    completed job whose run stopped before its report gets its report.
+    """
+    done = completed_job(store, plan, job_id)
+    if done is not None and steps.reported(done):
         yield done
         return
     tenant = resolve_tenant(store, plan.tenant)
     with store.tenant_lock(tenant.id, wait_seconds=lock_wait_seconds):
-        yield completed_job(store, job_id)  # another run may have finished it while we waited
+        steps.recover_interrupted(store, tenant.id)
+        done = completed_job(store, plan, job_id)  # another run may have finished it while we waited
+        if done is not None and not steps.reported(done):
+            done = steps.report_completed(store, done)
+        yield done
 
 
 def apply_plan(
@@ -70,11 +81,11 @@ def apply_plan(
             frames = steps.generate(run, prepared)
             written = steps.write(run, frames)
             audited = steps.audit(run, prepared)
-            published = steps.publish(run, prepared, written)
+            steps.publish(run, prepared, written, audited)
         except Exception as exc:
             return steps.fail(run, exc)
         try:
             verified = steps.verify(run, prepared)
-            return steps.report(run, prepared, published, written, audited, verified)
+            return steps.report(run, prepared, verified)
         except Exception as exc:  # published already: record the problem, keep the job completed
             return steps.note_unfinished(run, exc)

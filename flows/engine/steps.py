@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,15 +25,19 @@ from flows.kpis.reads import MonthKpis, monthly_kpis, typical_deal_size, zero_kp
 from flows.kpis.reports import diff_report, snapshot
 from flows.plan.model import PatchPlan, canonical_json, plan_to_dict
 from flows.plan.rules import ValidationResult, validate_plan
-from flows.store.base import Store
+from flows.store.base import ConnectionLost, Store
 from flows.store.jobs import (
     JOB_NAMESPACE,
+    JobStateError,
     PatchJob,
     fail_job,
     get_job,
     insert_job,
+    interrupted_jobs,
     log_step,
+    mark_interrupted,
     now_utc,
+    transition,
     update_job,
 )
 from flows.store.migrate import current_actor
@@ -195,6 +199,44 @@ def prepare(store: Store, plan: PatchPlan, *, as_of: datetime | None = None, job
 # --- the job record --------------------------------------------------------------------------
 
 
+def same_job(store: Store, job: PatchJob, tenant: Tenant, plan: PatchPlan, seed: str) -> None:
+    """Refuse a job id that names another tenant's job or a job of another plan or seed."""
+    if job.tenant_id != tenant.id:
+        owner = store.scalar("SELECT slug FROM tenants WHERE id = ?", (job.tenant_id,)) or job.tenant_id
+        raise DemogenError(f"job {job.id} belongs to tenant {owner}, not {tenant.slug}")
+    try:
+        ran = canonical_json(PatchPlan.model_validate(job.patch_plan_json))
+    except ValueError:  # a revert job, or a plan this version no longer reads
+        ran = None
+    if ran != canonical_json(plan) or job.seed != seed:
+        raise DemogenError(
+            f"job {job.id} ran a different plan (seed {job.seed}, months {job.range_start_month}…"
+            f"{job.range_end_month}); apply without --job-id or with a new one"
+        )
+
+
+def existing_job(store: Store, plan: PatchPlan, job_id: str) -> PatchJob | None:
+    """The job with this id if there is one, after checking it is this plan's job on this tenant."""
+    job = get_job(store, job_id)
+    if job is not None:
+        same_job(store, job, resolve_tenant(store, plan.tenant), plan, plan.seed or default_seed(plan))
+    return job
+
+
+def recover_interrupted(store: Store, tenant_id: str) -> list[PatchJob]:
+    """Fail the tenant's running jobs whose lease ran out and discard their drafts (call under the tenant lock)."""
+    recovered = []
+    for job in interrupted_jobs(store, tenant_id):
+        try:
+            job = mark_interrupted(store, job)
+        except JobStateError:  # its owner finished or failed it just now
+            continue
+        drafts.discard_drafts(store, job.id)
+        log.warning("job %s %s", job.id, job.error_message)
+        recovered.append(job)
+    return recovered
+
+
 def start_job(
     store: Store,
     prepared: Prepared,
@@ -208,20 +250,32 @@ def start_job(
     if not prepared.validation.valid:
         raise PlanInvalid(prepared.validation)
     existing = get_job(store, prepared.job_id)
-    if existing is not None and existing.tenant_id != prepared.tenant.id:
-        raise DemogenError(f"job {prepared.job_id} belongs to tenant {existing.tenant_id}, not {prepared.tenant.id}")
     if existing is None:
         job = _new_job(store, prepared, original_job_id, source)
         if not insert_job(store, job):
             raise DemogenError(f"job {prepared.job_id} was created by another run at the same time; apply again")
+        job = get_job(store, prepared.job_id) or job
+        retry: dict[str, Any] = {}
     else:
+        same_job(store, existing, prepared.tenant, prepared.plan, prepared.seed)
+        if existing.status == "running":
+            until = existing.lease_expires_at.isoformat() if existing.lease_expires_at else "unknown"
+            raise DemogenError(f"job {existing.id} is still running in another process (its lease runs until {until})")
         drafts.discard_drafts(store, existing.id)
-        job = log_step(store, existing, "retry", f"restarting a {existing.status} job from clean drafts")
-        job = update_job(store, job, error_message=None, error_stack=None, completed_at=None, progress=0)
-    job = update_job(
+        job = existing
+        entry = {
+            "at": now_utc().isoformat(),
+            "level": "info",
+            "step": "retry",
+            "message": f"restarting a {existing.status} job from clean drafts",
+        }
+        retry = {"logs": [*existing.logs, entry], "error_message": None, "error_stack": None, "completed_at": None}
+    job = transition(
         store,
-        get_job(store, prepared.job_id) or job,
-        status="running",
+        job,
+        "running",
+        **retry,
+        progress=0,
         started_at=now_utc(),
         before_kpis_json=snapshot(prepared.before),
         after_kpis_json=None,
@@ -262,11 +316,34 @@ def _generation_job(store: Store, tenant_id: str) -> str | None:
 
 
 def fail(run: JobRun, error: BaseException) -> PatchJob:
-    """The job failed at its current step: discard its drafts and record the error. Nothing was published."""
-    drafts.discard_drafts(run.store, run.job.id)
+    """The job failed at its current step: record the error and discard its drafts. Nothing was published.
+
+    If another run moved the job meanwhile, its record stands: a job that run completed is the
+    result; any other state is a one-line conflict.
+    """
+    if run.job.status == "completed":  # the failure came after the publishing commit: the rows are live
+        return note_unfinished(run, error)
     step = run.step if run.step not in ("start", "prepare") else "generate"
     log.warning("%s failed: %s", step, error)
-    run.job = fail_job(run.store, run.job, error, step)
+    store = run.store
+    try:
+        if isinstance(error, ConnectionLost):
+            store.reconnect()  # explicitly, to record the failure: nothing else of the job runs on this connection
+        run.job = fail_job(store, run.job, error, step)
+    except JobStateError as lost:
+        if lost.actual is None or lost.actual.status != "completed":
+            raise DemogenError(f"{lost}; this run stopped at {step}: {error}") from error
+        log.warning("job %s was completed by another run while this one was at %s", run.job.id, step)
+        drafts.discard_drafts(store, run.job.id)  # this run's leftovers: the completed rows are live already
+        run.job = lost.actual
+        return run.job
+    except Exception as unrecorded:  # the database cannot take the failure either: say so in one line
+        first = (str(unrecorded).strip().splitlines() or [type(unrecorded).__name__])[0]
+        raise DemogenError(
+            f"job {run.job.id} failed at {step}: {error}; recording the failure failed too ({first}), "
+            "so the next command on the tenant will mark it interrupted once its lease runs out"
+        ) from error
+    drafts.discard_drafts(store, run.job.id)
     return run.job
 
 
@@ -343,20 +420,39 @@ def audit(run: JobRun, prepared: Prepared) -> dict[str, Any]:
     return summary
 
 
-def publish(run: JobRun, prepared: Prepared, written: Written) -> dict[str, int]:
-    """In one transaction: re-check the before-KPIs, move the drafts live and mark the job completed."""
+def publish(run: JobRun, prepared: Prepared, written: Written, audited: dict[str, Any]) -> dict[str, int]:
+    """In one transaction: check the tenant lock and the before-KPIs, move the drafts live, complete the job.
+
+    The same commit stores the job's metrics and what its report needs (targets, as-of, audit), so a
+    run stopped right after it leaves a completed job whose report a re-apply can fill in.
+    """
     run.hook("before_publish")
     store = run.store
     with store.transaction():
+        store.check_tenant_lock(prepared.tenant.id)
         check_unmoved(store, prepared)
         moved = drafts.publish_drafts(store, run.job.id)
         if moved != written.by_entity:
             raise DemogenError(f"publish moved {moved} but {written.by_entity} were written")
         run.hook("during_publish")
-        job = update_job(
-            store, run.job, status="completed", completed_at=now_utc(), progress=90, current_step="publish"
+        entry = {
+            "at": now_utc().isoformat(),
+            "level": "info",
+            "step": "publish",
+            "message": f"published {sum(moved.values()):,} rows in one transaction",
+        }
+        completed = transition(
+            store,
+            replace(run.job),  # a copy: if the commit fails, run.job still says what the database says
+            "completed",
+            completed_at=now_utc(),
+            progress=90,
+            current_step="publish",
+            logs=[*run.job.logs, entry],
+            metrics_json=_metrics(moved, written),
+            diff_report_json=_report_inputs(prepared, audited),
         )
-        run.job = log_step(store, job, "publish", f"published {sum(moved.values()):,} rows in one transaction", 90)
+    run.job = completed
     log.info("publish: published %s rows of job %s in one transaction", f"{sum(moved.values()):,}", run.job.id)
     if run.progress:
         run.progress("publish", 90, "published")
@@ -364,46 +460,78 @@ def publish(run: JobRun, prepared: Prepared, written: Written) -> dict[str, int]
     return moved
 
 
-# --- verify, report (after publishing: they never fail the job) -------------------------------
-
-
-def verify(run: JobRun, prepared: Prepared) -> dict[str, Any]:
-    """dbt verification tests on the live tables: the KPI verification stored with the job."""
-    result = dbt_audit.verify_published(run.store, run.job.id, prepared.tenant.id, prepared.as_of, prepared.targets)
-    verdict = "passed" if result.success else "FAILED: " + ", ".join(r.name for r in result.failed)
-    run.log("verify", f"KPI verification on live tables {verdict}: {len(result.results)} tests", 95)
-    return dbt_audit.summary(result)
-
-
-def report(
-    run: JobRun,
-    prepared: Prepared,
-    published: dict[str, int],
-    written: Written,
-    audited: dict[str, Any],
-    verified: dict[str, Any],
-) -> PatchJob:
-    """After-KPIs, the before/after diff report and the job's metrics, stored on the job."""
-    p = prepared
-    after = {m: k for m, k in monthly_kpis(run.store, p.tenant, p.months[0], p.months[-1]).items() if m in p.months}
-    diff = diff_report(p.before, after, p.targets)
-    diff["verification"] = verified
-    diff["audit"] = audited
-    diff["asOf"] = p.as_of.isoformat()
-    diff["warnings"] = [w.as_dict() for w in p.validation.warnings]
-    diff["preview"] = p.validation.preview.as_dict() if p.validation.preview else None
-    metrics = {
+def _metrics(published: dict[str, int], written: Written) -> dict[str, Any]:
+    return {
         "recordsCreated": sum(published.values()),
         "recordsModified": 0,
         "recordsDeleted": 0,
         "byEntity": published,
         "byRecordType": written.by_record_type,
     }
-    run.job = update_job(
-        run.store, run.job, after_kpis_json=snapshot(after), diff_report_json=diff, metrics_json=metrics
-    )
+
+
+def _report_inputs(p: Prepared, audited: dict[str, Any]) -> dict[str, Any]:
+    """What the diff report needs beyond the before-KPIs, kept with the job from the publishing commit on."""
+    return {
+        "targets": p.targets,
+        "audit": audited,
+        "asOf": p.as_of.isoformat(),
+        "warnings": [w.as_dict() for w in p.validation.warnings],
+        "preview": p.validation.preview.as_dict() if p.validation.preview else None,
+    }
+
+
+# --- verify, report (after publishing: they never fail the job) -------------------------------
+
+
+def verify(run: JobRun, prepared: Prepared) -> dict[str, Any]:
+    """dbt verification tests on the live tables: the KPI verification stored with the job."""
+    return _verify(run, prepared.tenant.id, prepared.as_of, prepared.targets)
+
+
+def _verify(run: JobRun, tenant_id: str, as_of: datetime, targets: list[dict[str, Any]]) -> dict[str, Any]:
+    result = dbt_audit.verify_published(run.store, run.job.id, tenant_id, as_of, targets)
+    verdict = "passed" if result.success else "FAILED: " + ", ".join(r.name for r in result.failed)
+    run.log("verify", f"KPI verification on live tables {verdict}: {len(result.results)} tests", 95)
+    return dbt_audit.summary(result)
+
+
+def report(run: JobRun, prepared: Prepared, verified: dict[str, Any]) -> PatchJob:
+    """After-KPIs and the before/after diff report, stored on the job (its metrics came with publish)."""
+    return _report(run, prepared.tenant, prepared.before, verified)
+
+
+def _report(run: JobRun, tenant: Tenant, before: Mapping[str, MonthKpis], verified: dict[str, Any]) -> PatchJob:
+    months = sorted(before)
+    inputs = run.job.diff_report_json or {}
+    after = {m: k for m, k in monthly_kpis(run.store, tenant, months[0], months[-1]).items() if m in months}
+    diff = diff_report(before, after, inputs.get("targets") or [])
+    diff.update({key: inputs.get(key) for key in ("targets", "audit", "asOf", "warnings", "preview")})
+    diff["verification"] = verified
+    run.job = update_job(run.store, run.job, after_kpis_json=snapshot(after), diff_report_json=diff)
     run.log("report", f"after-KPIs and the diff report stored; all targets met: {diff['allTargetsMet']}", 100)
     return run.job
+
+
+def reported(job: PatchJob) -> bool:
+    """A completed job has its report once its after-KPIs are stored."""
+    return job.after_kpis_json is not None
+
+
+def report_completed(store: Store, job: PatchJob) -> PatchJob:
+    """Fill in the report of a job completed by a run that stopped after publishing: verify, then report."""
+    run = JobRun(store, job)
+    inputs = job.diff_report_json or {}
+    before = {m["month"]: m["metrics"] for m in job.before_kpis_json or []}
+    if not before or "asOf" not in inputs:
+        return job  # completed before the report inputs were kept with the publishing commit
+    tenant = resolve_tenant(store, job.tenant_id)
+    run.log("report", "the run that published this job stopped before its report: reporting now", 90)
+    try:
+        verified = _verify(run, tenant.id, datetime.fromisoformat(inputs["asOf"]), inputs.get("targets") or [])
+        return _report(run, tenant, before, verified)
+    except Exception as exc:  # the rows are live: record the problem, keep the job completed
+        return note_unfinished(run, exc)
 
 
 def note_unfinished(run: JobRun, error: BaseException) -> PatchJob:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flows.store.base import Row, Store
-from flows.store.duckdb_store import DuckDBStore
+from flows.store.duckdb_store import DEFAULT_WAIT_SECONDS, DuckDBStore
 from flows.store.migrate import ensure_initialised
 from flows.store.postgres_store import PostgresStore
 from generators.errors import UsageError
@@ -33,23 +33,26 @@ def _duckdb_path(url: str) -> Path:
     return Path(path)
 
 
-def connect(url: str | None = None) -> Store:
-    """Connect without touching the schema (migrations use this)."""
+def connect(url: str | None = None, *, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Store:
+    """Connect without touching the schema (migrations use this).
+
+    A DuckDB file another process runs a job on is waited for up to wait_seconds.
+    """
     url = database_url(url)
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme == "duckdb":
-        return DuckDBStore(url, _duckdb_path(url))
+        return DuckDBStore(url, _duckdb_path(url), wait_seconds)
     if scheme in ("postgresql", "postgres"):
         return PostgresStore(url)
     if not scheme and url.endswith(".duckdb"):
-        return DuckDBStore(f"duckdb:///{url}", Path(url))
+        return DuckDBStore(f"duckdb:///{url}", Path(url), wait_seconds)
     raise UsageError(f"unknown database URL scheme in '{url}': use {URL_HELP}")
 
 
 @contextmanager
-def open_store(url: str | None = None) -> Iterator[Store]:
+def open_store(url: str | None = None, *, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Iterator[Store]:
     """Connect, create or upgrade the schema and the dbt views if needed, and close at the end."""
-    store = connect(url)
+    store = connect(url, wait_seconds=wait_seconds)
     try:
         ensure_initialised(store)
         yield store

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 import polars as pl
 
+from generators.errors import DemogenError
+
 Row = dict[str, Any]
 Backend = Literal["duckdb", "postgres"]
 
@@ -19,6 +21,10 @@ def normalise(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
+
+
+class ConnectionLost(DemogenError):
+    """The database connection broke: whatever the job held on it (its tenant lock) went with it."""
 
 
 class Store(ABC):
@@ -52,6 +58,14 @@ class Store(ABC):
     @contextmanager
     def tenant_lock(self, tenant_id: str, wait_seconds: float = 0.0) -> Iterator[None]:
         """Hold the one-patch-per-tenant lock (docs/ARCHITECTURE.md, Locking), waiting up to wait_seconds for it."""
+
+    @abstractmethod
+    def check_tenant_lock(self, tenant_id: str) -> None:
+        """Raise unless this connection holds the tenant's lock now (publish checks it in its transaction)."""
+
+    @abstractmethod
+    def reconnect(self) -> None:
+        """Open a new connection on purpose (after ConnectionLost); locks of the old one are gone."""
 
     @abstractmethod
     @contextmanager

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import traceback
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flows.store.base import Store
@@ -23,6 +24,41 @@ _JSON_COLUMNS = (
     "logs",
     "metrics_json",
 )
+
+
+# A running job's owner renews its lease at every step boundary; a lease that ran out means the
+# owner stopped (killed, crashed, lost its machine) and the job is interrupted.
+LEASE_SECONDS_ENV = "DEMOGEN_JOB_LEASE_SECONDS"
+DEFAULT_LEASE_SECONDS = 900.0
+
+# The job state machine: every status change is one of these moves, made by a conditional update.
+# A completed job is final (revert records a job of its own); a failed one may run again.
+TRANSITIONS = frozenset(
+    {("pending", "running"), ("running", "completed"), ("running", "failed"), ("failed", "running")}
+)
+
+
+class JobStateError(DemogenError):
+    """A job is not in the state (or not held by the run) a write expected: another run moved it."""
+
+    def __init__(self, job_id: str, message: str, actual: PatchJob | None = None) -> None:
+        self.job_id = job_id
+        self.actual = actual
+        super().__init__(message)
+
+
+def lease_seconds() -> float:
+    """How long a running job's lease lasts without renewal (DEMOGEN_JOB_LEASE_SECONDS, default 900)."""
+    raw = os.environ.get(LEASE_SECONDS_ENV)
+    if not raw:
+        return DEFAULT_LEASE_SECONDS
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise DemogenError(f"{LEASE_SECONDS_ENV}='{raw}' is not a number of seconds") from exc
+    if value <= 0:
+        raise DemogenError(f"{LEASE_SECONDS_ENV}='{raw}' must be more than 0 seconds")
+    return value
 
 
 def now_utc() -> datetime:
@@ -66,6 +102,8 @@ class PatchJob:
     completed_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
 
     @property
     def duration_seconds(self) -> float | None:
@@ -171,16 +209,78 @@ def insert_job(store: Store, job: PatchJob) -> bool:
     return bool(inserted)
 
 
-def update_job(store: Store, job: PatchJob, **changes: Any) -> PatchJob:
-    """Write the given fields of the job (JSON columns serialised) and return the updated job."""
-    for key, value in changes.items():
-        setattr(job, key, value)
-    job.updated_at = now_utc()
-    changes["updated_at"] = job.updated_at
+def _where_current(job: PatchJob) -> tuple[str, tuple[Any, ...]]:
+    """The row as this run last wrote it: same status, same lease owner."""
+    return "id = ? AND status = ? AND lease_owner IS NOT DISTINCT FROM ?", (job.id, job.status, job.lease_owner)
+
+
+def _refused(store: Store, job: PatchJob, wanted: str) -> JobStateError:
+    actual = get_job(store, job.id)
+    if actual is None:
+        return JobStateError(job.id, f"job {job.id} no longer exists; cannot {wanted}")
+    if actual.status != job.status:
+        why = f"it is {actual.status} now, not {job.status} (another run moved it)"
+    else:
+        why = f"another run holds it now (its lease was taken over after {job.lease_owner or 'none'})"
+    return JobStateError(job.id, f"job {job.id} cannot {wanted}: {why}", actual)
+
+
+def _write(store: Store, job: PatchJob, changes: dict[str, Any], wanted: str) -> PatchJob:
+    """One conditional UPDATE: applied only if the row is still as this run last saw it."""
+    changes["updated_at"] = now_utc()
+    status = changes.get("status", job.status)
+    if status == "running":  # every write of the owner renews its lease
+        changes["lease_expires_at"] = changes["updated_at"] + timedelta(seconds=lease_seconds())
+    elif "status" in changes:
+        changes["lease_expires_at"] = None
     sets = ", ".join(f"{k} = CAST(? AS {store.json_type})" if k in _JSON_COLUMNS else f"{k} = ?" for k in changes)
     values = [(_dump(v) if k in _JSON_COLUMNS else v) for k, v in changes.items()]
-    store.execute(f"UPDATE demo_patch_jobs SET {sets} WHERE id = ?", (*values, job.id))
+    where, params = _where_current(job)
+    if store.execute(f"UPDATE demo_patch_jobs SET {sets} WHERE {where}", (*values, *params)) != 1:
+        raise _refused(store, job, wanted)
+    for key, value in changes.items():
+        setattr(job, key, value)
     return job
+
+
+def update_job(store: Store, job: PatchJob, **changes: Any) -> PatchJob:
+    """Write fields of the job (not its status: see `transition`) if no other run moved it meanwhile."""
+    if "status" in changes or "lease_owner" in changes:
+        raise ValueError("a job's status and lease change only through transition()")
+    return _write(store, job, changes, "be updated")
+
+
+def transition(store: Store, job: PatchJob, to: str, **changes: Any) -> PatchJob:
+    """Move the job to status `to` if that is a legal move from the status it is still in; else JobStateError.
+
+    Moving to running takes the job's lease under a new owner (this run).
+    """
+    if (job.status, to) not in TRANSITIONS:
+        raise JobStateError(job.id, f"job {job.id} is {job.status}: it cannot become {to}")
+    changes["status"] = to
+    if to == "running":
+        changes["lease_owner"] = str(uuid.uuid4())
+    return _write(store, job, changes, f"go from {job.status} to {to}")
+
+
+def interrupted_jobs(store: Store, tenant_id: str) -> list[PatchJob]:
+    """Running jobs of the tenant whose lease ran out: their owner stopped without finishing."""
+    rows = store.query(
+        f"SELECT {', '.join(_COLUMNS)} FROM demo_patch_jobs WHERE tenant_id = ? AND status = 'running' "
+        "AND (lease_expires_at IS NULL OR lease_expires_at < ?) ORDER BY created_at",
+        (tenant_id, now_utc()),
+    )
+    return [_from_row(r) for r in rows]
+
+
+def mark_interrupted(store: Store, job: PatchJob) -> PatchJob:
+    """Fail a running job whose lease ran out: its owner stopped during its current step."""
+    lease = f"ran out at {_iso(job.lease_expires_at)}" if job.lease_expires_at else "was never taken"
+    message = f"interrupted: its run stopped after step {job.current_step or 'start'} and its lease {lease}"
+    entry = {"at": now_utc().isoformat(), "level": "error", "step": job.current_step or "start", "message": message}
+    return transition(
+        store, job, "failed", logs=[*job.logs, entry], error_message=message, error_stack=None, completed_at=now_utc()
+    )
 
 
 def log_step(
@@ -195,7 +295,17 @@ def log_step(
 
 
 def fail_job(store: Store, job: PatchJob, error: BaseException, step: str) -> PatchJob:
+    """Running → failed, with the error's first line, its stack and a log entry, in one conditional write."""
     message = (str(error).strip().splitlines() or [type(error).__name__])[0]
     stack = "".join(traceback.format_exception(error))
-    job = log_step(store, job, step, f"failed: {message}", level="error")
-    return update_job(store, job, status="failed", error_message=message, error_stack=stack, completed_at=now_utc())
+    entry = {"at": now_utc().isoformat(), "level": "error", "step": step, "message": f"failed: {message}"}
+    return transition(
+        store,
+        job,
+        "failed",
+        logs=[*job.logs, entry],
+        current_step=step,
+        error_message=message,
+        error_stack=stack,
+        completed_at=now_utc(),
+    )

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 import polars as pl
 import psycopg
 
-from flows.store.base import Row, Store, normalise
+from flows.store.base import ConnectionLost, Row, Store, normalise
 from generators.errors import DemogenError
 
 _PLACEHOLDER = re.compile(r"\?")
@@ -34,6 +34,8 @@ class PostgresStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self._conn: psycopg.Connection | None = None
+        # Advisory lock keys this connection holds, by tenant: they live and die with the connection.
+        self._held: dict[str, int] = {}
         self._connect()
 
     def _connect(self) -> None:
@@ -46,24 +48,45 @@ class PostgresStore(Store):
             raise DemogenError(f"cannot connect to {redact(self.url)}: {first}") from exc
         self._conn.execute("SET TIME ZONE 'UTC'")
 
+    def _lost(self, cause: BaseException | None = None) -> ConnectionLost:
+        first = (str(cause).strip().splitlines() or ["closed"])[0] if cause else "closed"
+        held = f"; the lock of tenant {', '.join(self._held)} went with it" if self._held else ""
+        return ConnectionLost(f"lost the connection to {redact(self.url)} ({first}){held}")
+
     @property
     def conn(self) -> psycopg.Connection:
-        if self._conn is None or self._conn.closed:
+        if self._conn is None:  # closed by us: open again
             self._connect()
+        elif self._conn.closed:  # lost: never reconnect behind a job's back, its lock is gone
+            raise self._lost()
         assert self._conn is not None
         return self._conn
 
+    def _execute(self, sql: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
+        try:
+            return self.conn.execute(_pg_sql(sql), list(params) or None)
+        except psycopg.OperationalError as exc:
+            if self._conn is not None and (self._conn.closed or self._conn.broken):
+                raise self._lost(exc) from exc
+            raise
+
+    def reconnect(self) -> None:
+        self._held.clear()
+        if self._conn is not None and not self._conn.closed:
+            self._conn.close()
+        self._conn = None
+        self._connect()
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = self.conn.execute(_pg_sql(sql), list(params) or None)
-        return cursor.rowcount
+        return self._execute(sql, params).rowcount
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = self.conn.execute(_pg_sql(sql), list(params) or None)
+        cursor = self._execute(sql, params)
         names = [d.name for d in cursor.description or ()]
         return [{n: normalise(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
 
     def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
-        cursor = self.conn.execute(_pg_sql(sql), list(params) or None)
+        cursor = self._execute(sql, params)
         names = [d.name for d in cursor.description or ()]
         rows = [[normalise(v) for v in row] for row in cursor.fetchall()]
         return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
@@ -97,10 +120,23 @@ class PostgresStore(Store):
             got = self.scalar("SELECT pg_try_advisory_lock(?) AS got", (key,))
         if not got:
             raise DemogenError(f"tenant {tenant_id} is being patched by another job; try again later")
+        self._held[tenant_id] = key
         try:
             yield
         finally:
-            self.scalar("SELECT pg_advisory_unlock(?) AS released", (key,))
+            # after a lost connection the lock is gone already, and the new connection never held it
+            if self._held.pop(tenant_id, None) is not None:
+                self.scalar("SELECT pg_advisory_unlock(?) AS released", (key,))
+
+    def check_tenant_lock(self, tenant_id: str) -> None:
+        key = self._held.get(tenant_id)
+        held = key is not None and self.scalar(
+            "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted "
+            "AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 1",
+            (key >> 32, key & 0xFFFF_FFFF),
+        )
+        if not held:
+            raise DemogenError(f"this connection does not hold the lock of tenant {tenant_id}: nothing published")
 
     @contextmanager
     def released(self) -> Iterator[None]:

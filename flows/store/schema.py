@@ -158,6 +158,15 @@ MIGRATIONS = (
             f"ALTER INDEX IF EXISTS idx_staged_{e}_job RENAME TO idx_{draft_table(e)}_job" for e in ENTITIES
         ),
     ),
+    # A running job's lease: who runs it and until when, so a job whose process died reads as interrupted.
+    Migration(
+        version=4,
+        name="job leases",
+        statements=(
+            "ALTER TABLE demo_patch_jobs ADD COLUMN lease_owner VARCHAR(36)",
+            "ALTER TABLE demo_patch_jobs ADD COLUMN lease_expires_at TIMESTAMPTZ",
+        ),
+    ),
 )
 
 BOOKKEEPING = (

@@ -72,6 +72,8 @@ def test_patch_jobs_table_has_exactly_the_job_columns(store: Store) -> None:
         "completed_at",
         "created_at",
         "updated_at",
+        "lease_owner",
+        "lease_expires_at",
     }
     assert _columns(store, "demo_patch_jobs") == expected
 
