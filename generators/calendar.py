@@ -20,7 +20,7 @@ _MONTH = re.compile(MONTH_PATTERN)
 
 
 def is_month(text: object) -> bool:
-    """Whether `text` is a month written 'YYYY-MM' within FIRST_MONTH..LAST_MONTH (the one check every caller shares)."""
+    """Whether `text` is a month 'YYYY-MM' from FIRST_MONTH to LAST_MONTH (the one check every caller shares)."""
     return isinstance(text, str) and _MONTH.match(text) is not None and FIRST_MONTH <= text <= LAST_MONTH
 
 

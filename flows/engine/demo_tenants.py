@@ -77,7 +77,7 @@ def _check_args(
     check_text(slug, "slug", SLUG_LENGTH)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
         raise UsageError(f"slug {slug!r} is not valid: use lowercase letters, digits and dashes")
-    if not re.fullmatch(r"[A-Z]{%d}" % CURRENCY_LENGTH, currency):
+    if len(currency) != CURRENCY_LENGTH or not re.fullmatch(r"[A-Z]+", currency):
         raise UsageError(f"currency {currency!r} is not valid: use a 3-letter ISO 4217 code such as USD or EUR")
     check_text(timezone, "timezone", TIMEZONE_LENGTH)
     try:
