@@ -167,4 +167,4 @@ def _number_cell(cell: str, *, money: bool) -> Decimal:
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"'{short(cell)}' is not a number") from None
-    return -number if negative else number
+    return number.copy_negate() if negative else number  # unary minus rounds, and overflows on 1e999999

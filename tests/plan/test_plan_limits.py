@@ -103,7 +103,7 @@ def test_stdin_is_read_no_further_than_the_size_limit(monkeypatch: pytest.Monkey
 
 
 def test_control_characters_in_tenant_or_seed_are_refused() -> None:
-    text = "tenant: \"acme\\0\"\nmode: additive\nplanType: deltas\nmonths: []\nseed: \"a\\x1bb\"\n"
+    text = 'tenant: "acme\\0"\nmode: additive\nplanType: deltas\nmonths: []\nseed: "a\\x1bb"\n'
     assert yaml_error(text) == (
         "plan text: not a valid plan: tenant: 'acme\\x00' holds the control character U+0000; "
         "seed: 'a\\x1bb' holds the control character U+001B"
