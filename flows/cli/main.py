@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 
 import click
+from rich.markup import escape
 
 # jobs, plans, store and tenants are imported for their commands: importing decorates them onto the group.
 from flows.cli import jobs, output, plans, store, tenants  # noqa: F401
@@ -43,7 +45,16 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _error(message: str) -> None:
-    output.err_console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    output.err_console.print(f"[red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
+
+
+def one_line(message: str) -> str:
+    """The message with line breaks, control characters and lone surrogates escaped: an error is one line."""
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in _ESCAPED else c for c in message)
+
+
+# Control characters (\n, \r, NUL…), line and paragraph separators, lone surrogates (undecodable argv bytes).
+_ESCAPED = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.engine.run import apply_plan
 from flows.engine.steps import Progress
+from flows.plan.limits import MAX_PLAN_MONTHS, check_text
 from flows.plan.model import PatchPlan
 from flows.plan.readers import read_plan_file
 from flows.plan.templates import Template, load_template, month_metrics
@@ -19,6 +20,14 @@ from flows.store.base import Store
 from flows.store.jobs import PatchJob, now_utc
 from flows.store.migrate import NAMESPACE, current_actor
 from flows.store.paths import PLANS_DIR
+from flows.store.schema import (
+    CURRENCY_LENGTH,
+    LOCALE_LENGTH,
+    SEED_LENGTH,
+    SLUG_LENGTH,
+    TENANT_NAME_LENGTH,
+    TIMEZONE_LENGTH,
+)
 from flows.store.tenants import Tenant, find_tenant, resolve_tenant
 from generators.calendar import month_index, month_of, month_range, month_start
 from generators.errors import DemogenError, UsageError
@@ -54,23 +63,34 @@ class CreatedTenant:
 
 
 def slugify(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """The name as a slug: lowercase letters, digits and dashes, as long as a slug may be."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower())[:SLUG_LENGTH].strip("-")
 
 
-def _check_args(name: str, slug: str, first: str, last: str, timezone: str, locale: str, now: datetime) -> None:
+def _check_args(
+    name: str, slug: str, first: str, last: str, timezone: str, locale: str, currency: str, now: datetime
+) -> None:
+    """Refuse what the tenant row could not hold, before the database does (the same way on every backend)."""
     if not name.strip():
         raise UsageError("--name must not be empty")
+    check_text(name, "--name", TENANT_NAME_LENGTH)
+    check_text(slug, "slug", SLUG_LENGTH)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
-        raise UsageError(f"slug '{slug}' is not valid: use lowercase letters, digits and dashes")
+        raise UsageError(f"slug {slug!r} is not valid: use lowercase letters, digits and dashes")
+    if len(currency) != CURRENCY_LENGTH or not re.fullmatch(r"[A-Z]+", currency):
+        raise UsageError(f"currency {currency!r} is not valid: use a 3-letter ISO 4217 code such as USD or EUR")
+    check_text(timezone, "timezone", TIMEZONE_LENGTH)
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown timezone '{timezone}': use an IANA name such as America/New_York") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UsageError(f"unknown timezone {timezone!r}: use an IANA name such as America/New_York") from None
     from faker.config import AVAILABLE_LOCALES  # Faker is slow to import; only tenant creation needs it
 
-    if locale not in AVAILABLE_LOCALES:
-        raise UsageError(f"unknown locale '{locale}': use a Faker locale such as en_US, de_DE or fr_FR")
-    month_range(first, last)
+    if locale not in AVAILABLE_LOCALES or len(locale) > LOCALE_LENGTH:
+        raise UsageError(f"unknown locale {locale!r}: use a Faker locale such as en_US, de_DE or fr_FR")
+    months = len(month_range(first, last))
+    if months > MAX_PLAN_MONTHS:
+        raise UsageError(f"--from {first} to --to {last} spans {months:,} months: at most {MAX_PLAN_MONTHS} at a time")
     if month_index(last) > month_index(month_of(now, timezone)):
         raise UsageError(f"--to {last} is in the future")
 
@@ -112,7 +132,9 @@ def create_demo_tenant(
     """
     now = now or now_utc()
     slug = slug or slugify(name)
-    _check_args(name, slug, first, last, timezone, locale, now)
+    _check_args(name, slug, first, last, timezone, locale, currency, now)
+    if seed is not None:
+        check_text(seed, "--seed", SEED_LENGTH)
     tmpl = load_template(template)
     seed = seed or uuid.uuid4().hex[:16]
     tenant_id = str(uuid.uuid5(NAMESPACE, f"tenant:{slug}:{seed}"))

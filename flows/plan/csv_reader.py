@@ -10,6 +10,7 @@ from typing import Any
 
 from flows.plan.model import PatchPlan
 from flows.plan.parsing import MAX_LISTED, PlanFormatError, plan_from_data, short
+from generators.calendar import MONTH_FORMAT, is_month
 from generators.errors import UsageError
 from generators.metrics import BY_NAME, METRICS
 
@@ -77,7 +78,7 @@ def read_csv_plan(
         if not month_text:
             problems.append(f"row {row_number}, column month: empty; every row needs a month")
         elif month is None:
-            problems.append(f"row {row_number}, column month: '{short(month_text)}' is not a month (YYYY-MM)")
+            problems.append(f"row {row_number}, column month: '{short(month_text)}' is not a month: expected {MONTH_FORMAT}")
         metrics: dict[str, Decimal] = {}
         for index, cell in enumerate(cells):
             column = columns[index] if index < len(columns) else None
@@ -136,9 +137,8 @@ def _month_cell(cell: str) -> str | None:
             return None
         year, month = int(match.group(2)), _MONTH_NAMES[match.group(1).lower()]
         year += 2000 if year < 100 else 0
-    if not 1 <= month <= 12 or year < 1900:
-        return None
-    return f"{year:04d}-{month:02d}"
+    text = f"{year:04d}-{month:02d}"
+    return text if is_month(text) else None
 
 
 def _number_cell(cell: str, *, money: bool) -> Decimal:
@@ -167,4 +167,4 @@ def _number_cell(cell: str, *, money: bool) -> Decimal:
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"'{short(cell)}' is not a number") from None
-    return -number if negative else number
+    return number.copy_negate() if negative else number  # unary minus rounds, and overflows on 1e999999

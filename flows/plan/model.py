@@ -21,7 +21,9 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from flows.kpis.numbers import to_plain_number
-from generators.calendar import MONTH_PATTERN, is_month
+from flows.plan.limits import MAX_NUMBER_DIGITS, MAX_PLAN_MONTHS, unprintable
+from flows.store.schema import SEED_LENGTH, SLUG_LENGTH
+from generators.calendar import MONTH_FORMAT, MONTH_PATTERN, is_month
 from generators.metrics import METRICS
 
 Mode = Literal["additive", "reconcile"]
@@ -34,6 +36,10 @@ def _to_decimal(value: Any) -> Any:
     Those are rule violations that validation reports with a code; only values
     that are not numbers at all (text, booleans, lists) are shape errors here.
     """
+    return _in_range(_as_decimal(value), value)
+
+
+def _as_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("expected a number, got a boolean")
     if isinstance(value, float):
@@ -46,9 +52,24 @@ def _to_decimal(value: Any) -> Any:
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"expected a number, got '{value}'") from None
+            raise ValueError(f"expected a number, got '{_shown(value)}'") from None
         return Decimal("NaN") if number.is_nan() else number
     raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+def _in_range(number: Decimal, value: Any) -> Decimal:
+    """Refuse a finite number no plan means (1e999999999): arithmetic on it would overflow."""
+    if number.is_finite() and number and abs(number.adjusted()) >= MAX_NUMBER_DIGITS:
+        raise ValueError(
+            f"{_shown(value)} is out of range: numbers in a plan lie between 1e-{MAX_NUMBER_DIGITS} "
+            f"and 1e{MAX_NUMBER_DIGITS}"
+        )
+    return number
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _metric_type(kind: str) -> Any:
@@ -91,7 +112,8 @@ class MonthPlan(BaseModel):
     @classmethod
     def _month_format(cls, value: Any) -> Any:
         if not isinstance(value, str) or not is_month(value.strip()):
-            raise ValueError(f"expected a month as YYYY-MM, got {value!r}")
+            shown = repr(_shown(value)) if isinstance(value, str) else _shown(value)
+            raise ValueError(f"expected a month as {MONTH_FORMAT}, got {shown}")
         return value.strip()
 
     def values(self) -> dict[str, Decimal | None]:
@@ -128,7 +150,7 @@ class PatchPlan(BaseModel):
     )
 
     schema_: str | None = Field(default=None, alias="$schema", description="JSON Schema of this file (editors)")
-    tenant: str = Field(min_length=1, description="Tenant id (uuid) or slug")
+    tenant: str = Field(min_length=1, max_length=SLUG_LENGTH, description="Tenant id (uuid) or slug")
     version: int | None = Field(default=None, ge=1, description="Revision of this plan, for your bookkeeping")
     mode: Annotated[Mode, BeforeValidator(_lower)] = Field(
         description="additive only creates records; reconcile is not available yet"
@@ -136,14 +158,30 @@ class PatchPlan(BaseModel):
     plan_type: Annotated[PlanType, BeforeValidator(_lower)] = Field(
         description="targets: values are the month's totals; deltas: values are amounts to add"
     )
-    months: list[MonthPlan] = Field(description="Months to patch, each with its metrics")
+    months: list[MonthPlan] = Field(max_length=MAX_PLAN_MONTHS, description="Months to patch, each with its metrics")
     tolerances: Tolerances = Field(default_factory=Tolerances)
-    seed: str | None = Field(default=None, max_length=64, description="Seed of the generated records")
+    seed: str | None = Field(default=None, max_length=SEED_LENGTH, description="Seed of the generated records")
 
     @field_validator("tenant", mode="before")
     @classmethod
     def _strip_tenant(cls, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("tenant", "seed")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        bad = None if value is None else unprintable(value)
+        if bad is not None:
+            raise ValueError(f"{_shown(repr(value))} holds the control character {bad}")
+        return value
+
+    @field_validator("months", mode="before")
+    @classmethod
+    def _few_months(cls, value: Any) -> Any:
+        # checked before the months are: a plan of 10,000 months would take seconds to refuse
+        if isinstance(value, list) and len(value) > MAX_PLAN_MONTHS:
+            raise ValueError(f"a plan holds at most {MAX_PLAN_MONTHS} months, got {len(value):,}")
+        return value
 
 
 def plan_to_dict(plan: PatchPlan) -> dict[str, Any]:

@@ -6,11 +6,12 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import yaml
 
 from flows.plan.csv_reader import read_csv_plan
+from flows.plan.limits import MAX_PLAN_BYTES
 from flows.plan.model import PatchPlan, plan_to_dict, to_plain_number
 from flows.plan.parsing import PlanFormatError, plan_from_data, short
 from generators.errors import UsageError
@@ -47,7 +48,7 @@ def read_plan_file(
     if isinstance(source, str) and ("\n" in source or source.lstrip().startswith("{")):
         text, name = source, "plan text"
     elif str(source) == "-":
-        text, name = _decode(sys.stdin.buffer.read(), "stdin", format), "stdin"
+        text, name = _decode(_read_capped(sys.stdin.buffer, "stdin"), "stdin", format), "stdin"
     else:
         path = Path(source)
         format = format or _SUFFIXES.get(path.suffix.lower())
@@ -65,6 +66,9 @@ def parse_plan(
     name: str = "plan text",
 ) -> PatchPlan:
     """Parse plan text of the given format; any failure is a one-line DemogenError."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_PLAN_BYTES:
+        raise PlanFormatError(f"{name}: {_too_big(size)}")
     if format == "csv":
         return read_csv_plan(text, tenant=tenant, mode=mode or "additive", plan_type=plan_type or "deltas", name=name)
     if format == "json":
@@ -100,15 +104,32 @@ def sniff_format(text: str) -> Format:
 # --- files and text ------------------------------------------------------------------------
 
 
+def _too_big(size: int) -> str:
+    return f"{size:,} bytes is larger than a plan may be (at most {MAX_PLAN_BYTES:,} bytes)"
+
+
+def _read_capped(stream: BinaryIO, name: str) -> bytes:
+    """At most MAX_PLAN_BYTES of a stream: a larger one is refused without being read whole."""
+    raw = stream.read(MAX_PLAN_BYTES + 1)
+    if len(raw) > MAX_PLAN_BYTES:
+        raise PlanFormatError(f"{name}: larger than a plan may be (at most {MAX_PLAN_BYTES:,} bytes)")
+    return raw
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        if path.is_file() and path.stat().st_size > MAX_PLAN_BYTES:
+            raise PlanFormatError(f"{path}: {_too_big(path.stat().st_size)}")
+        with path.open("rb") as stream:
+            return _read_capped(stream, str(path))
     except FileNotFoundError:
         raise UsageError(f"plan file '{path}' not found") from None
     except IsADirectoryError:
         raise UsageError(f"'{path}' is a directory, not a plan file") from None
     except OSError as exc:
         raise UsageError(f"cannot read plan file '{path}': {exc.strerror or exc}") from None
+    except ValueError as exc:  # a path holding a NUL byte
+        raise UsageError(f"cannot read plan file {str(path)!r}: {exc}") from None
 
 
 def _decode(raw: bytes, name: str, format: str | None) -> str:

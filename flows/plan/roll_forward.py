@@ -8,13 +8,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from flows.kpis.reads import latest_month_with_data, monthly_kpis
 from flows.plan.feasibility import nearest_feasible
 from flows.plan.model import PatchPlan
 from flows.plan.sources import project_path
-from flows.plan.templates import Template, month_metrics
+from flows.plan.templates import Template, month_metrics, template_path
 from flows.store import Store
 from flows.store.tenants import Tenant, require_demo, resolve_tenant
 from generators.calendar import month_index, month_of, month_range
@@ -41,6 +41,15 @@ class OptIn(BaseModel):
     tenant: str = Field(min_length=1, description="Tenant id or slug")
     template: str = Field(min_length=1, description="A growth template of plans/templates/")
 
+    @field_validator("template")
+    @classmethod
+    def _known_template(cls, value: str) -> str:
+        try:
+            template_path(value)
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
 
 class RollForwardConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -54,8 +63,18 @@ def load_config(path: str = CONFIG) -> RollForwardConfig:
         return RollForwardConfig.model_validate(yaml.safe_load(file.read_text(encoding="utf-8")) or {})
     except FileNotFoundError:
         raise UsageError(f"roll-forward config '{path}' not found") from None
-    except (ValidationError, yaml.YAMLError) as exc:
+    except ValidationError as exc:
+        raise DemogenError(f"roll-forward config '{path}' is broken: {_first_error(exc)}") from None
+    except yaml.YAMLError as exc:
         raise DemogenError(f"roll-forward config '{path}' is broken: {str(exc).splitlines()[0]}") from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    """Where and what of pydantic's first error, on one line."""
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"])
+    what = " ".join(error["msg"].removeprefix("Value error, ").split())
+    return f"{where}: {what}" if where else what
 
 
 def business_hours_share(month: str, as_of: datetime, timezone: str) -> Decimal:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows.kpis.numbers import CENT, HUGE, Number, as_number, format_number
 from flows.plan.feasibility import DEAL_METRICS, deal_violations
+from flows.plan.limits import ACTIVITIES_LIMIT, COUNT_LIMIT, MAX_PLAN_RECORDS, MONEY_LIMIT
 from flows.plan.model import PatchPlan
 from flows.plan.preview import MonthPreview, Preview, month_preview, total_preview
 from generators.allocation import AllocationError, MonthAllocation, allocate_month
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
 Deltas = dict[str, Number | None]  # metric -> records/money to add; None = no target
 
-# What each code means; every message names the month and metric it is about.
+# What each code means; every message names the month (and the metric) it is about, so that it
+# reads alone where the month and metric columns are not shown (exceptions, logs, artifacts).
 CODES: dict[str, str] = {
     "P-0": "input that cannot be read as a plan (reported by the readers)",
     "V-1": "a negative delta in ADDITIVE mode",
@@ -42,16 +44,12 @@ CODES: dict[str, str] = {
     "F-4": "a value beyond the per-month limit (a typo guard)",
     "F-5": "open deals with no pipeline value",
     "F-6": "deltas the generators cannot turn into records",
+    "F-7": "a plan creating more records than one plan may",
     "W-1": "deal values far from the tenant's typical deal size",
     "W-2": "a month that already holds far more data than the plan adds",
     "W-3": "a month where the plan creates nothing",
 }
 
-# Per-month limits on what one month may add: they refuse typos (5,000,000 leads),
-# not big plans. A demo tenant of a million records holds ~40,000 a month.
-COUNT_LIMIT = 100_000
-ACTIVITIES_LIMIT = 500_000
-MONEY_LIMIT = Decimal("1000000000")
 # W-1: an average deal this many times above or below the typical one is odd.
 DEAL_SIZE_FACTOR = 10
 # W-2: a month already holding this many times the records a DELTAS plan adds.
@@ -112,12 +110,17 @@ class _Collector:
         self.warnings: list[Issue] = []
 
     def error(self, code: str, message: str, month: str | None = None, metric: str | None = None) -> None:
-        issue = Issue(code, message, month, metric)
+        issue = Issue(code, _with_month(message, month), month, metric)
         if issue not in self.errors:
             self.errors.append(issue)
 
     def warn(self, code: str, message: str, month: str | None = None, metric: str | None = None) -> None:
-        self.warnings.append(Issue(code, message, month, metric))
+        self.warnings.append(Issue(code, _with_month(message, month), month, metric))
+
+
+def _with_month(message: str, month: str | None) -> str:
+    """The message naming its month: "… (2025-02)" unless it already does."""
+    return message if month is None or month in message else f"{message} ({month})"
 
 
 def validate_plan(
@@ -187,6 +190,13 @@ def validate_plan(
             clean_months[month] = (month_deltas, planned)
 
     previews = _allocate(out, clean_months, current, typical_deal_size, companies_existing)
+    records = sum(preview.allocation.records for preview in previews)
+    if records > MAX_PLAN_RECORDS:
+        out.error(
+            "F-7",
+            f"The plan creates {records:,} records, over the limit of {MAX_PLAN_RECORDS:,} per plan: "
+            "split it into several plans",
+        )
     for preview in previews:
         _warnings(out, preview, current.get(preview.month, {}), typical_deal_size, deltas_plan=not targets)
     return ValidationResult(
@@ -213,7 +223,7 @@ def _metric_delta(
     if not value.is_finite():
         out.error("P-5", f"{metric} must be a finite number, got {format_number(value)}", month, metric)
         return None
-    if abs(value) >= HUGE:
+    if value.copy_abs() >= HUGE:  # copy_abs: abs() rounds, and overflows on 1e999999999
         out.error(
             "F-4",
             f"{metric} ({format_number(value)}) exceeds the per-month limit of {limit:,}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -47,10 +48,16 @@ def available() -> list[str]:
     return sorted(p.stem for p in TEMPLATES_DIR.glob("*.yaml"))
 
 
+def template_path(name: str) -> Path:
+    """The file of the template called `name`: a name of plans/templates/, never a path, else a UsageError."""
+    names = available()
+    if name not in names:  # only listed names: "../x" or "/tmp/x" can never reach a file
+        raise UsageError(f"unknown template {name!r}: choose one of {', '.join(names)}")
+    return TEMPLATES_DIR / f"{name}.yaml"
+
+
 def load_template(name: str) -> Template:
-    path = TEMPLATES_DIR / f"{name}.yaml"
-    if not path.is_file():
-        raise UsageError(f"unknown template '{name}': choose one of {', '.join(available())}")
+    path = template_path(name)
     try:
         return Template.model_validate(yaml.safe_load(path.read_text()))
     except (ValidationError, yaml.YAMLError) as exc:

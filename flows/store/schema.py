@@ -18,15 +18,24 @@ def entity_table_ddl(table: str, entity: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} (\n{columns}\n)"
 
 
-V1_CORE = """
+# Text column sizes that user input fills: tenant creation checks its arguments against these
+# before the database does (PostgreSQL refuses longer text, DuckDB would store it).
+TENANT_NAME_LENGTH = 200
+SLUG_LENGTH = 100
+TIMEZONE_LENGTH = 64
+LOCALE_LENGTH = 16
+CURRENCY_LENGTH = 3
+SEED_LENGTH = 64
+
+V1_CORE = f"""
 CREATE TABLE IF NOT EXISTS tenants (
   id UUID PRIMARY KEY,
-  name VARCHAR(200) NOT NULL,
-  slug VARCHAR(100) NOT NULL UNIQUE,
+  name VARCHAR({TENANT_NAME_LENGTH}) NOT NULL,
+  slug VARCHAR({SLUG_LENGTH}) NOT NULL UNIQUE,
   demo_generated BOOLEAN NOT NULL DEFAULT FALSE,
-  timezone VARCHAR(64) NOT NULL DEFAULT 'UTC',
-  locale VARCHAR(16) NOT NULL DEFAULT 'en_US',
-  currency VARCHAR(3) NOT NULL DEFAULT 'USD',
+  timezone VARCHAR({TIMEZONE_LENGTH}) NOT NULL DEFAULT 'UTC',
+  locale VARCHAR({LOCALE_LENGTH}) NOT NULL DEFAULT 'en_US',
+  currency VARCHAR({CURRENCY_LENGTH}) NOT NULL DEFAULT 'USD',
   created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
   updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
 );
@@ -52,7 +61,7 @@ CREATE TABLE IF NOT EXISTS demo_generation_jobs (
   tenant_id UUID NOT NULL REFERENCES tenants(id),
   created_by_id UUID NOT NULL REFERENCES users(id),
   template VARCHAR(100) NOT NULL,
-  seed VARCHAR(64) NOT NULL,
+  seed VARCHAR({SEED_LENGTH}) NOT NULL,
   range_start_month VARCHAR(7) NOT NULL,
   range_end_month VARCHAR(7) NOT NULL,
   params_json JSONB,
@@ -70,7 +79,7 @@ CREATE TABLE IF NOT EXISTS demo_patch_jobs (
   mode VARCHAR(20) NOT NULL DEFAULT 'additive',
   plan_type VARCHAR(20) NOT NULL DEFAULT 'deltas',
   patch_plan_json JSONB NOT NULL,
-  seed VARCHAR(64) NOT NULL,
+  seed VARCHAR({SEED_LENGTH}) NOT NULL,
   range_start_month VARCHAR(7) NOT NULL,
   range_end_month VARCHAR(7) NOT NULL,
   tolerance_config JSONB,

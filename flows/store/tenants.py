@@ -64,6 +64,8 @@ def _is_uuid(text: str) -> bool:
 
 
 def find_tenant(store: Store, ref: str) -> Tenant | None:
+    if any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in ref):
+        return None  # no tenant holds a NUL or a lone surrogate, and PostgreSQL refuses them in a query
     column = "id" if _is_uuid(ref) else "slug"
     row = store.query_one(f"SELECT {_COLUMNS} FROM tenants WHERE {column} = ?", (ref,))
     return _tenant(row) if row else None
@@ -73,7 +75,7 @@ def resolve_tenant(store: Store, ref: str) -> Tenant:
     """The tenant with this id or slug, or a one-line error naming it."""
     tenant = find_tenant(store, ref)
     if tenant is None:
-        raise DemogenError(f"unknown tenant '{ref}': no tenant has that id or slug (see `demogen tenants --all`)")
+        raise DemogenError(f"unknown tenant {ref!r}: no tenant has that id or slug (see `demogen tenants --all`)")
     return tenant
 
 

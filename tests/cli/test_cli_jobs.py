@@ -105,7 +105,7 @@ def test_invalid_plan_exits_1_and_writes_nothing(tenant_url: str, tmp_path: Path
     result = json.loads(out)
     assert result["valid"] is False
     assert any(
-        e["code"] == "V-4" and e["message"] == "closedWonCount (9) cannot exceed dealsCreated (4)"
+        e["code"] == "V-4" and e["message"] == "closedWonCount (9) cannot exceed dealsCreated (4) (2025-01)"
         for e in result["errors"]
     )
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1

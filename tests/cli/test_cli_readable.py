@@ -160,7 +160,7 @@ def test_a_refused_plan_draws_no_progress_bar(tenant_url: str, tmp_path: Path, c
     plan.write_text(PLAN.replace("closedWonCount: 1", "closedWonCount: 9"))
     code, out, err = run_at(250, ["apply", str(plan), "--database", tenant_url], capsys)
     assert code == 1 and "Errors: nothing was applied" in out
-    assert err.splitlines() == ["error: plan is invalid: closedWonCount (9) cannot exceed dealsCreated (4)"]
+    assert err.splitlines() == ["error: plan is invalid: closedWonCount (9) cannot exceed dealsCreated (4) (2025-01)"]
 
 
 def test_grow_from_a_chosen_base_month(won_url: str, capsys) -> None:

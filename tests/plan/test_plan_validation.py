@@ -95,7 +95,7 @@ def test_negative_count_is_a_coded_error_not_an_exception() -> None:
         "code": "V-1",
         "month": "2025-01",
         "metric": "dealsCreated",
-        "message": "Cannot reduce dealsCreated in ADDITIVE mode. Computed delta: -3",
+        "message": "Cannot reduce dealsCreated in ADDITIVE mode. Computed delta: -3 (2025-01)",
     }
 
 

@@ -158,7 +158,7 @@ def test_targets_below_current_data_are_refused_with_v1(store: Store, acme: Tena
         }
     )
     (error,) = prepare(store, plan, as_of=NOW).validation.errors
-    assert error.message == "Cannot reduce leadsCreated in ADDITIVE mode. Computed delta: -2"
+    assert error.message == "Cannot reduce leadsCreated in ADDITIVE mode. Computed delta: -2 (2025-04)"
 
 
 # --- CLI ------------------------------------------------------------------------------------
@@ -337,4 +337,4 @@ def test_quick_fill_refuses_a_partial_or_empty_base_month(
 def test_quick_fill_refuses_a_malformed_base_month(store: Store, acme: Tenant) -> None:
     with pytest.raises(UsageError) as info:
         _grow(store, NOW, "April")
-    assert str(info.value) == "'April' is not a valid month: expected YYYY-MM, e.g. 2025-01"
+    assert str(info.value) == "'April' is not a valid month: expected YYYY-MM from 1900-01 to 2999-12, e.g. 2025-01"
