@@ -51,7 +51,7 @@ def validate(
 ) -> None:
     """Validate PLAN (YAML, JSON or CSV file, - for stdin) and preview what it would create.
 
-    Exit 0 when valid, 1 when invalid.
+    Exit 0 when valid, 1 when invalid. A plan applied before previews nothing: applying it again creates nothing.
     """
     try:
         patch_plan = read_plan_file(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
