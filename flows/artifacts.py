@@ -18,7 +18,7 @@ from prefect.artifacts import (
 
 from flows.kpis.numbers import format_value
 from flows.kpis.reads import MonthKpis
-from flows.kpis.reports import comparison_rows, records_created
+from flows.kpis.reports import already_applied, comparison_rows, records_created
 from flows.store.jobs import PatchJob
 from flows.store.tenants import Tenant, TenantSummary
 from generators.metrics import METRICS
@@ -88,6 +88,26 @@ def _dbt_line(job: PatchJob) -> str:
     return "; ".join(parts) or "—"
 
 
+def applied_summary_markdown(job: PatchJob, tenant: Tenant, source: str, flow_seconds: float | None = None) -> str:
+    """A run whose plan was applied before: it created nothing, and says which job holds what was created."""
+    earlier = (job.metrics_json or {}).get("recordsCreated", 0)
+    rows = [
+        ("Status", "✓ Already applied: nothing created"),
+        ("Job id", f"`{job.id}`"),
+        ("Tenant", f"{tenant.name} (`{tenant.slug}`)"),
+        ("Plan source", source),
+        ("Mode / plan type", f"{job.mode} / {job.plan_type}"),
+        ("Months", f"{job.range_start_month} … {job.range_end_month}"),
+        ("Flow run duration", "—" if flow_seconds is None else f"{flow_seconds:.1f} s"),
+        ("Records created", "0"),
+        ("Records the job created when it ran", f"{earlier:,}"),
+    ]
+    lines = [f"# Patch job {job.id}", "", f"**{already_applied(job)}**", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    lines += ["", f"What the job created: `demogen job show {job.id}`"]
+    return "\n".join(lines) + "\n"
+
+
 def summary_markdown(job: PatchJob, tenant: Tenant, source: str, flow_seconds: float | None = None) -> str:
     """The job at a glance: status, tenant, plan source, duration, records created per entity."""
     mark = {"completed": "✓ Completed", "failed": "✗ Failed"}.get(job.status, job.status)
@@ -122,6 +142,9 @@ def summary_markdown(job: PatchJob, tenant: Tenant, source: str, flow_seconds: f
 def preview_markdown(result: dict[str, Any], tenant: Tenant, source: str) -> str:
     """A validation ({valid, errors, warnings, preview}) for people: what applying would create."""
     lines = [f"# Plan preview: {tenant.name} (`{tenant.slug}`)", "", f"Plan source: {source}", ""]
+    if result.get("alreadyApplied"):
+        lines += [f"✓ {result['message']}", "", "Applying it again creates nothing: there is nothing to preview."]
+        return "\n".join(lines) + "\n"
     lines.append(
         "✓ All metrics valid: nothing was written" if result["valid"] else "✗ **Invalid**: nothing can be applied"
     )
@@ -166,9 +189,18 @@ def kpi_summary_table(kpis: dict[str, MonthKpis]) -> list[dict[str, Any]]:
 
 
 def create_job_artifacts(
-    job: PatchJob, tenant: Tenant, source: str, flow_seconds: float | None = None
+    job: PatchJob, tenant: Tenant, source: str, flow_seconds: float | None = None, *, already_applied: bool = False
 ) -> dict[str, str]:
-    """The KPI comparison, summary and dbt test artifacts of a job; returns their keys."""
+    """The KPI comparison, summary and dbt test artifacts of a job; returns their keys.
+
+    A run that found the job already applied did nothing: its one artifact is a summary saying so
+    (the comparison and the tests belong to the run that applied it, and the history keeps them).
+    """
+    if already_applied:
+        key = artifact_key("patch-summary", tenant.slug)
+        text = applied_summary_markdown(job, tenant, source, flow_seconds)
+        create_markdown_artifact(text, key=key, description=f"Already applied: job {job.id}")
+        return {"summary": key}
     keys = {
         "comparison": artifact_key("kpi-comparison", tenant.slug),
         "summary": artifact_key("patch-summary", tenant.slug),

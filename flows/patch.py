@@ -24,6 +24,7 @@ from flows.store import open_store
 from flows.store.base import Store
 from flows.store.jobs import PatchJob, require_job
 from flows.store.tenants import resolve_tenant
+from flows.store.urls import has_password, mask_text
 from generators.errors import DemogenError
 
 _OBSERVER: ContextVar[Progress | None] = ContextVar("demogen_progress_observer", default=None)
@@ -111,7 +112,7 @@ def run_plan(
             progress("done", 100, f"job {job.id} completed")
         else:
             progress(job.current_step or "failed", job.progress, f"failed: {job.error_message}")
-    tasks.create_artifacts(job, tenant, source, round(time.perf_counter() - started, 1))
+    tasks.create_artifacts(job, tenant, source, round(time.perf_counter() - started, 1), done is not None)
     if job.status != "completed":
         raise PatchFailed(job)
     return job
@@ -151,7 +152,7 @@ def apply_patch(
     """
     chosen, origin = tasks.read_plan(plan_path, plan, csv_text, tenant, mode, plan_type)
     run_name = flow_run.get_name()
-    label = source or (f"prefect flow run {run_name}: {origin}" if run_name else f"prefect: {origin}")
+    label = mask_text(source or (f"prefect flow run {run_name}: {origin}" if run_name else f"prefect: {origin}"))
     try:
         job = run_plan(
             chosen,
@@ -176,7 +177,7 @@ def _publish_invalid(exc: PlanInvalid, plan: PatchPlan, source: str, database_ur
 @contextmanager
 def _database_in_env(url: str | None) -> Iterator[str | None]:
     """A URL holding a password reaches the flow by environment: flow parameters are shown in the UI."""
-    if url is None or "@" not in url or ":" not in url.split("://", 1)[-1].split("@", 1)[0]:
+    if url is None or not has_password(url):
         yield url
         return
     saved = os.environ.get("DEMOGEN_DATABASE_URL")

@@ -104,6 +104,11 @@ def report(run: JobRun, prepared: Prepared, verified: dict[str, Any]) -> PatchJo
 
 
 @task(cache_policy=NO_CACHE)
-def create_artifacts(job: PatchJob, tenant: Tenant, source: str, flow_seconds: float) -> dict[str, str]:
-    """KPI comparison table, markdown summary and dbt test results as artifacts keyed by tenant."""
-    return artifacts.create_job_artifacts(job, tenant, source, flow_seconds)
+def create_artifacts(
+    job: PatchJob, tenant: Tenant, source: str, flow_seconds: float, already_applied: bool = False
+) -> dict[str, str]:
+    """KPI comparison table, markdown summary and dbt test results as artifacts keyed by tenant.
+
+    `already_applied`: the job had completed before this run, which created nothing: only a summary saying so.
+    """
+    return artifacts.create_job_artifacts(job, tenant, source, flow_seconds, already_applied=already_applied)

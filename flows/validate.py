@@ -1,4 +1,4 @@
-"""`validate_patch`: the plan's preview without writing anything."""
+"""`validate_patch`: the plan's preview without writing anything; the run fails when the plan is invalid."""
 
 from __future__ import annotations
 
@@ -8,19 +8,33 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import artifacts
-from flows.engine.steps import prepare
+from flows.engine.run import completed_job
+from flows.engine.steps import PlanInvalid, job_id_for, prepare
+from flows.kpis.reports import applied_validation
 from flows.plan.model import PatchPlan
 from flows.store import open_store
+from flows.store.tenants import resolve_tenant
 from flows.tasks import logs_to_prefect, read_plan
 
 
 @task(cache_policy=NO_CACHE)
 def preview_plan(plan: PatchPlan, database_url: str | None, source: str) -> dict[str, Any]:
-    """Snapshot the KPIs, compute deltas, check V-1..V-5 and feasibility, preview the records: no writes."""
+    """Snapshot the KPIs, compute deltas, check V-1..V-5 and feasibility, preview the records: no writes.
+
+    A plan whose job is complete previews nothing (applying it again creates nothing). An invalid
+    plan raises PlanInvalid once its preview artifact lists the errors: the run fails.
+    """
     with logs_to_prefect(), open_store(database_url) as store:
+        done = completed_job(store, plan, job_id_for(store, plan))
+        if done is not None:
+            result = applied_validation(done)
+            artifacts.create_preview_artifact(result, resolve_tenant(store, plan.tenant), source)
+            return result
         prepared = prepare(store, plan)
     result = prepared.validation.as_dict()
     artifacts.create_preview_artifact(result, prepared.tenant, source)
+    if not prepared.validation.valid:
+        raise PlanInvalid(prepared.validation)
     return result
 
 
@@ -37,7 +51,8 @@ def validate_patch(
     """Validate a patch plan and preview what applying it would create; writes nothing.
 
     Give exactly one of plan_path, plan or csv_text. The result is {valid, errors, warnings, preview};
-    an invalid plan is a completed run whose result says why (see the plan-preview artifact).
+    an invalid plan fails the run with its first error, and the plan-preview artifact lists them all.
+    A plan already applied previews nothing: the result says alreadyApplied and names the job.
 
     Args:
         plan_path: A plan file (YAML, JSON or CSV) relative to the project root,

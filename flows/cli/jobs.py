@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -11,18 +12,29 @@ from rich.table import Table
 from flows.cli import output
 from flows.cli.group import cli
 from flows.cli.options import UUID, database_option, job_ref_argument, json_option, plan_source_options
-from flows.cli.output import Column, fits, fitted_tables, issues_table, print_json, progress_bar, show_job
+from flows.cli.output import (
+    Column,
+    applied_json,
+    fits,
+    fitted_tables,
+    issues_table,
+    print_json,
+    progress_bar,
+    show_already_applied,
+    show_job,
+)
 from flows.engine.job_lookup import MIN_PREFIX, job_names, jobs_with_tenant_slugs, require_job_ref, resolve_job_id
 from flows.engine.revert import revert as revert_job
-from flows.engine.run import apply_plan
-from flows.engine.steps import PlanInvalid
+from flows.engine.run import apply_plan, completed_job
+from flows.engine.steps import PlanInvalid, job_id_for
 from flows.kpis.reports import EXPORTERS
 from flows.plan.model import PatchPlan
 from flows.plan.readers import read_plan_file
 from flows.plan.rules import ValidationResult
 from flows.store import open_store
-from flows.store.jobs import PatchJob
+from flows.store.jobs import PatchJob, now_utc
 from flows.store.tenants import resolve_tenant
+from flows.store.urls import mask_text
 from generators.errors import DemogenError
 
 
@@ -45,22 +57,48 @@ def apply(
     Exit 0 when the job completed, 1 when the plan is invalid or the job failed.
     """
     plan = read_plan_file(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
-    source = f"cli: {plan_file}"
     try:
-        if os.environ.get("DEMOGEN_PREFECT", "").lower() in {"1", "true", "yes"}:
-            result = _apply_via_prefect(plan, database, job_id, source, as_json)
-        else:
-            with open_store(database) as store, progress_bar(not as_json) as report:
-                result = apply_plan(store, plan, job_id=job_id, source=source, progress=report)
+        result, was_applied = _apply(plan, database, job_id, mask_text(f"cli: {plan_file}"), as_json)
     except PlanInvalid as exc:
         _print_invalid(exc.result, as_json)
         raise
     if as_json:
-        print_json(result.to_response())
+        print_json(applied_json(result, was_applied=was_applied))
+    elif was_applied:
+        show_already_applied(result)
     else:
         show_job(result)
     if result.status != "completed":
         raise DemogenError(f"job {result.id} failed: {result.error_message}")
+
+
+def _apply(
+    plan: PatchPlan, database: str | None, job_id: str | None, source: str, as_json: bool
+) -> tuple[PatchJob, bool]:
+    """The job, and whether it had completed before (then nothing ran and nothing was created).
+
+    Checked before running: the plan's job id already names a completed job. A run that waited
+    for the tenant's lock can also find it completed by another run; its publish time says so.
+    """
+    started = now_utc()
+    with open_store(database) as store:
+        done = completed_job(store, plan, job_id_for(store, plan, job_id))
+        if done is not None:
+            return done, True
+        if not _through_prefect():
+            with progress_bar(not as_json) as report:
+                job = apply_plan(store, plan, job_id=job_id, source=source, progress=report)
+            return job, _completed_before(job, started)
+    job = _apply_via_prefect(plan, database, job_id, source, as_json)
+    return job, _completed_before(job, started)
+
+
+def _through_prefect() -> bool:
+    return os.environ.get("DEMOGEN_PREFECT", "").lower() in {"1", "true", "yes"}
+
+
+def _completed_before(job: PatchJob, started: datetime) -> bool:
+    return job.status == "completed" and job.completed_at is not None and job.completed_at < started
 
 
 def _print_invalid(result: ValidationResult, as_json: bool) -> None:

@@ -12,6 +12,7 @@ from rich.markup import escape
 # jobs, plans, store and tenants are imported for their commands: importing decorates them onto the group.
 from flows.cli import jobs, output, plans, store, tenants  # noqa: F401
 from flows.cli.group import cli
+from flows.store.urls import mask_text
 from generators.errors import DemogenError, UsageError
 
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _error(message: str) -> None:
-    output.err_console.print(f"[red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
+    output.err_console.print(f"[red]error:[/] {escape(one_line(mask_text(message)))}", highlight=False, soft_wrap=True)
 
 
 def one_line(message: str) -> str:

@@ -17,9 +17,10 @@ from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextC
 from rich.table import Table
 from rich.text import Text
 
+from flows.engine.job_lookup import MIN_PREFIX
 from flows.engine.steps import Progress as ProgressReport
 from flows.kpis.numbers import format_count
-from flows.kpis.reports import JobNames, comparison_rows, records_created
+from flows.kpis.reports import JobNames, already_applied, comparison_rows, records_created
 from flows.plan.rules import Issue
 from flows.store.jobs import PatchJob
 
@@ -193,6 +194,17 @@ def show_job(job: PatchJob, *, names: JobNames | None = None, logs: bool = False
         console.print(f"KPI verification (dbt tests on live tables): [{colour}]{ok}/{len(tests)} passed[/]")
     if logs:
         console.print(_log_table(job))
+
+
+def applied_json(job: PatchJob, *, was_applied: bool) -> dict[str, Any]:
+    """A job `apply` or `demo` returns, as JSON: `alreadyApplied` says whether this run created nothing."""
+    return job.to_response() | {"alreadyApplied": was_applied}
+
+
+def show_already_applied(job: PatchJob) -> None:
+    """A plan applied before: say so instead of showing the old result as if it had just run."""
+    console.print(already_applied(job), highlight=False)
+    console.print(f"What it created: demogen job show {job.id[:MIN_PREFIX]}", highlight=False)
 
 
 def _comparison_table(rows: list[dict[str, str]]) -> Table:

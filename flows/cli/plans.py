@@ -13,9 +13,11 @@ from rich.table import Table
 from flows.cli import output
 from flows.cli.group import cli
 from flows.cli.options import MONTH, database_option, json_option, plan_source_options
-from flows.cli.output import issues_table, print_json
-from flows.engine.steps import Prepared, prepare
+from flows.cli.output import issues_table, print_json, show_already_applied
+from flows.engine.run import completed_job
+from flows.engine.steps import Prepared, job_id_for, prepare
 from flows.kpis.numbers import format_count, format_money, format_number, plural
+from flows.kpis.reports import applied_validation
 from flows.plan.model import PatchPlan
 from flows.plan.preview import Preview, Records
 from flows.plan.quick_fill import grow_plan, parse_pct
@@ -23,6 +25,8 @@ from flows.plan.readers import PlanFormatError, plan_to_json, plan_to_yaml, read
 from flows.plan.rules import Issue
 from flows.plan.schema import SCHEMA_PATH
 from flows.store import open_store
+from flows.store.jobs import PatchJob
+from flows.store.tenants import Tenant, resolve_tenant
 from generators.errors import DemogenError
 from generators.metrics import METRICS
 
@@ -47,7 +51,7 @@ def validate(
 ) -> None:
     """Validate PLAN (YAML, JSON or CSV file, - for stdin) and preview what it would create.
 
-    Exit 0 when valid, 1 when invalid.
+    Exit 0 when valid, 1 when invalid. A plan applied before previews nothing: applying it again creates nothing.
     """
     try:
         patch_plan = read_plan_file(plan_file, tenant=tenant, mode=mode, plan_type=plan_type)
@@ -56,7 +60,12 @@ def validate(
             issue = Issue("P-0", str(exc))
             print_json({"valid": False, "errors": [issue.as_dict()], "warnings": [], "preview": None})
         raise
-    checked = _check(database, patch_plan)
+    with open_store(database) as store:
+        done = completed_job(store, patch_plan, job_id_for(store, patch_plan))
+        if done is not None:
+            _show_applied(done, patch_plan, resolve_tenant(store, patch_plan.tenant), plan_file, as_json)
+            return
+        checked = prepare(store, patch_plan)
     result = checked.validation
     if as_json:
         print_json(result.as_dict())
@@ -165,8 +174,17 @@ def _schema_ref(output_path: Path | None) -> str | None:
 # --- for people ----------------------------------------------------------------------------
 
 
-def _show(checked: Prepared, name: str) -> None:
-    p, t, result = checked.plan, checked.tenant, checked.validation
+def _show_applied(job: PatchJob, plan: PatchPlan, tenant: Tenant, name: str, as_json: bool) -> None:
+    """A plan whose job is complete: applying it again creates nothing, so that is the preview."""
+    if as_json:
+        print_json(applied_validation(job))
+        return
+    show_already_applied(job)
+    _show_plan(plan, tenant, name)
+    output.console.print("Preview: applying it again creates nothing.")
+
+
+def _show_plan(p: PatchPlan, t: Tenant, name: str) -> None:
     months = sorted({m.month for m in p.months})
     span = f"{months[0]} … {months[-1]}" if months else "no months"
     output.console.print(
@@ -174,6 +192,11 @@ def _show(checked: Prepared, name: str) -> None:
         f"{t.name} ({t.slug}), {plural(len(p.months), 'month')} ({span})",
         highlight=False,
     )
+
+
+def _show(checked: Prepared, name: str) -> None:
+    p, t, result = checked.plan, checked.tenant, checked.validation
+    _show_plan(p, t, name)
     if result.preview:
         output.console.print(_records_table(result.preview))
         output.console.print(_values_line(result.preview, t.currency), highlight=False)

@@ -13,8 +13,8 @@ from flows.kpis.numbers import format_count, format_value
 from flows.kpis.reads import MonthKpis, kpis_json, monthly_kpis, require_data_range
 from flows.store import connect, database_url, open_store
 from flows.store.migrate import ensure_initialised, ensure_master_admin
-from flows.store.postgres_store import redact
 from flows.store.tenants import ENTITIES, TenantSummary, list_tenants, resolve_tenant
+from flows.store.urls import mask_url
 from generators.calendar import month_range
 from generators.metrics import METRICS
 
@@ -33,7 +33,7 @@ def init(database: str | None, admin_email: str | None, as_json: bool) -> None:
     finally:
         store.close()
     payload = {
-        "database": redact(database_url(database)),
+        "database": mask_url(database_url(database)),
         "schemaVersion": report.schema_version,
         "migrationsApplied": list(report.applied),
         "dbtModelsRebuilt": report.dbt_models_rebuilt,

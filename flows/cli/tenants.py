@@ -7,7 +7,7 @@ import click
 from flows.cli import output
 from flows.cli.group import cli
 from flows.cli.options import MONTH, database_option, json_option
-from flows.cli.output import print_json, progress_bar, show_job
+from flows.cli.output import applied_json, print_json, progress_bar, show_already_applied, show_job
 from flows.engine.demo_tenants import (
     DEMO_FIRST,
     DEMO_LAST,
@@ -17,9 +17,12 @@ from flows.engine.demo_tenants import (
     apply_demo_plan,
     create_demo_acme,
     create_demo_tenant,
+    demo_plan,
     demo_tenant_exists,
     require_completed,
 )
+from flows.engine.run import completed_job
+from flows.engine.steps import job_id_for
 from flows.store import open_store
 from generators.errors import DemogenError
 
@@ -95,10 +98,15 @@ def demo(database: str | None, as_json: bool) -> None:
                 create_demo_acme(store, progress=report)
         if not as_json:
             output.console.print(f"Applying {DEMO_PLAN.relative_to(DEMO_PLAN.parents[2])} (DELTAS, 2025-01 … 2025-03)")
-        with progress_bar(not as_json) as report:
-            result = apply_demo_plan(store, progress=report)
+        result = completed_job(store, demo_plan(), job_id_for(store, demo_plan()))
+        was_applied = result is not None
+        if result is None:
+            with progress_bar(not as_json) as report:
+                result = apply_demo_plan(store, progress=report)
     if as_json:
-        print_json(result.to_response())
+        print_json(applied_json(result, was_applied=was_applied))
+    elif was_applied:
+        show_already_applied(result)
     else:
         show_job(result)
         output.console.print(f"\nExport the report: demogen job export {result.id[:8]} --format html -o report.html")

@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from flows.kpis.numbers import format_delta, format_pct, format_value, to_decimal, to_plain_number
@@ -92,6 +93,28 @@ def records_created(job: PatchJob) -> dict[str, int]:
     """Records per kind — leads apart from other contacts, as the job's result view shows them."""
     metrics = job.metrics_json or {}
     return dict(metrics.get("byRecordType") or metrics.get("byEntity", {}))
+
+
+def already_applied(job: PatchJob) -> str:
+    """What applying a completed job's plan again does: nothing. Said wherever such a no-op is shown."""
+    when = job.completed_at or job.created_at
+    if when is None:
+        return f"already applied as job {job.id}; nothing created"
+    utc = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    return f"already applied as job {job.id} on {utc:%Y-%m-%d %H:%M} UTC; nothing created"
+
+
+def applied_validation(job: PatchJob) -> dict[str, Any]:
+    """The validation of a plan whose job is complete: applying it again is accepted and creates nothing."""
+    return {
+        "valid": True,
+        "errors": [],
+        "warnings": [],
+        "preview": None,
+        "alreadyApplied": True,
+        "message": already_applied(job),
+        "job": job.to_response(),
+    }
 
 
 def to_json(job: PatchJob, names: JobNames | None = None) -> str:

@@ -11,6 +11,7 @@ from flows.store.base import Row, Store
 from flows.store.duckdb_store import DEFAULT_WAIT_SECONDS, DuckDBStore
 from flows.store.migrate import ensure_initialised
 from flows.store.postgres_store import PostgresStore
+from flows.store.urls import mask_url
 from generators.errors import UsageError
 
 DEFAULT_URL = "duckdb:///demogen.duckdb"
@@ -46,7 +47,7 @@ def connect(url: str | None = None, *, wait_seconds: float = DEFAULT_WAIT_SECOND
         return PostgresStore(url)
     if not scheme and url.endswith(".duckdb"):
         return DuckDBStore(f"duckdb:///{url}", Path(url), wait_seconds)
-    raise UsageError(f"unknown database URL scheme in '{url}': use {URL_HELP}")
+    raise UsageError(f"unknown database URL scheme in '{mask_url(url)}': use {URL_HELP}")
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 from flows.store.base import Store
 from flows.store.paths import DBT_PROJECT_DIR
+from flows.store.urls import mask_text
 from generators.errors import DemogenError
 
 PROJECT_DIR = DBT_PROJECT_DIR
@@ -95,6 +97,17 @@ def work_dir(store: Store) -> Path:
 
 
 @contextmanager
+def _masked_argv(url: str) -> Iterator[None]:
+    """dbt records this process's command line in run_results.json: a database URL on it loses its password."""
+    saved = sys.argv
+    sys.argv = [mask_text(arg, url) for arg in saved]
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
+@contextmanager
 def _environment(values: Mapping[str, str]) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
@@ -156,7 +169,7 @@ def invoke(store: Store, args: Sequence[str], variables: Mapping[str, Any] | Non
     argv = [*args, *options]
     if variables:
         argv += ["--vars", json.dumps(dict(variables), default=str)]
-    with _LOCK, _environment(env), store.released():
+    with _LOCK, _environment(env), _masked_argv(store.url), store.released():
         manifest = _parsed_manifest(options, env) if args[0] == "test" else None
         outcome = dbtRunner(manifest=manifest).invoke(argv)
     if outcome.exception is not None:

@@ -14,6 +14,7 @@ import polars as pl
 import psycopg
 
 from flows.store.base import ConnectionLost, Row, Store, normalise
+from flows.store.urls import mask_text, mask_url
 from generators.errors import DemogenError
 
 _PLACEHOLDER = re.compile(r"\?")
@@ -21,11 +22,6 @@ _PLACEHOLDER = re.compile(r"\?")
 
 def _pg_sql(sql: str) -> str:
     return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
-
-
-def redact(url: str) -> str:
-    """The URL without its password, fit for messages and logs."""
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
 class PostgresStore(Store):
@@ -45,13 +41,13 @@ class PostgresStore(Store):
             )
         except psycopg.Error as exc:
             first = (str(exc).strip().splitlines() or ["connection failed"])[0]
-            raise DemogenError(f"cannot connect to {redact(self.url)}: {first}") from exc
+            raise DemogenError(f"cannot connect to {mask_url(self.url)}: {mask_text(first, self.url)}") from exc
         self._conn.execute("SET TIME ZONE 'UTC'")
 
     def _lost(self, cause: BaseException | None = None) -> ConnectionLost:
         first = (str(cause).strip().splitlines() or ["closed"])[0] if cause else "closed"
         held = f"; the lock of tenant {', '.join(self._held)} went with it" if self._held else ""
-        return ConnectionLost(f"lost the connection to {redact(self.url)} ({first}){held}")
+        return ConnectionLost(f"lost the connection to {mask_url(self.url)} ({mask_text(first, self.url)}){held}")
 
     @property
     def conn(self) -> psycopg.Connection:

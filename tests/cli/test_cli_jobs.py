@@ -6,10 +6,13 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from flows.store import open_store
 from tests.cli.test_cli import run
 from tests.helpers import table_digest
 
@@ -86,18 +89,63 @@ def test_apply_prints_the_job_and_is_idempotent(tenant_url: str, tmp_path: Path,
     leads = next(m for m in jan["metrics"] if m["metric"] == "leadsCreated")
     assert leads == {**leads, "before": 0, "after": 20, "delta": 20, "target": 20, "pass": True}
 
-    code, out, _ = run(["apply", str(plan), "--database", tenant_url], capsys)
-    assert code == 0 and "KPI comparison" in out and "Records created" in out and "✓" in out
+    assert job["alreadyApplied"] is False
+
+    # applying it again creates nothing, and says so rather than showing the old result
+    code, out, err = run(["apply", str(plan), "--database", tenant_url], capsys)
+    assert code == 0, err
+    assert out == f"{applied_line(job)}\nWhat it created: demogen job show {job['id'][:8]}\n"
+    code, out, err = run(["apply", str(plan), "--database", tenant_url, "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out) == job | {"alreadyApplied": True}
     code, out, _ = run(["jobs", "--tenant", "cli-demo", "--database", tenant_url, "--json"], capsys)
     listed = json.loads(out)["jobs"]
     assert [j["id"] for j in listed].count(job["id"]) == 1 and len(listed) == 2  # generation + this patch
 
 
+def applied_line(job: dict[str, Any]) -> str:
+    completed = datetime.fromisoformat(job["completedAt"]).astimezone(UTC)
+    return f"already applied as job {job['id']} on {completed:%Y-%m-%d %H:%M} UTC; nothing created"
+
+
+def test_validate_of_an_applied_plan_says_so_and_previews_nothing(tenant_url: str, tmp_path: Path, capsys) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN)
+    code, out, _ = run(["validate", str(plan), "--database", tenant_url], capsys)
+    assert code == 0 and "Estimated records to create" in out and "alread" not in out
+    code, out, err = run(["apply", str(plan), "--database", tenant_url, "--json"], capsys)
+    assert code == 0, err
+    job = json.loads(out)
+    with open_store(tenant_url) as store:
+        before = table_digest(store)
+
+    code, out, err = run(["validate", str(plan), "--database", tenant_url], capsys)
+    assert code == 0, err
+    assert out == (
+        f"{applied_line(job)}\n"
+        f"What it created: demogen job show {job['id'][:8]}\n"
+        f"{plan}: ADDITIVE DELTAS plan for CLI Demo (cli-demo), 1 month (2025-01 … 2025-01)\n"
+        "Preview: applying it again creates nothing.\n"
+    )
+    code, out, err = run(["validate", str(plan), "--database", tenant_url, "--json"], capsys)
+    assert code == 0, err
+    stored = {key: value for key, value in job.items() if key != "alreadyApplied"}
+    assert json.loads(out) == {
+        "valid": True,
+        "errors": [],
+        "warnings": [],
+        "preview": None,
+        "alreadyApplied": True,
+        "message": applied_line(job),
+        "job": stored,
+    }
+    with open_store(tenant_url) as store:
+        assert table_digest(store) == before
+
+
 def test_invalid_plan_exits_1_and_writes_nothing(tenant_url: str, tmp_path: Path, capsys) -> None:
     plan = tmp_path / "bad.yaml"
     plan.write_text(PLAN.replace("closedWonCount: 1", "closedWonCount: 9"))
-    from flows.store import open_store
-
     with open_store(tenant_url) as store:
         before = table_digest(store)
     code, out, err = run(["apply", str(plan), "--database", tenant_url, "--json"], capsys)
@@ -167,6 +215,13 @@ def test_demo_is_the_readme_main_job(database_url: str, capsys) -> None:
     code, out, _ = run(["demo", "--database", database_url, "--json"], capsys)
     job = json.loads(out)
     assert job["status"] == "completed" and job["diffReport"]["allTargetsMet"] is True
+    assert job["alreadyApplied"] is True  # the first run applied it: this one created nothing
+    code, out, _ = run(["demo", "--database", database_url], capsys)
+    assert code == 0 and out == (
+        "Applying plans/examples/first-quarter-2025.yaml (DELTAS, 2025-01 … 2025-03)\n"
+        f"{applied_line(job)}\n"
+        f"What it created: demogen job show {job['id'][:8]}\n"
+    )
     code, out, _ = run(["tenants", "--database", database_url, "--json"], capsys)
     (tenant,) = json.loads(out)["tenants"]
     assert tenant["slug"] == "acme-corp-demo" and tenant["dataRange"] == {"from": "2024-01", "to": "2025-03"}

@@ -16,8 +16,8 @@ from flows.engine.run import apply_plan
 from flows.kpis.reads import monthly_kpis
 from flows.store import Store, connect, open_store
 from flows.store.jobs import PatchJob, get_job, now_utc, transition
-from flows.store.postgres_store import redact
 from flows.store.tenants import resolve_tenant
+from flows.store.urls import mask_url
 from generators.errors import DemogenError
 from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
 from tests.helpers import insert_tenant, present, table_digest
@@ -192,7 +192,7 @@ def test_a_lost_connection_fails_the_job_and_never_publishes_without_the_lock(st
     job = apply_plan(store, make_plan(JANUARY), as_of=NOW, hooks={"after_write": terminate_my_connection})
     assert job.status == "failed"
     assert job.error_message == (
-        f"lost the connection to {redact(store.url)} (terminating connection due to administrator command); "
+        f"lost the connection to {mask_url(store.url)} (terminating connection due to administrator command); "
         f"the lock of tenant {tenant.id} went with it"
     )
     assert _published(store) == 0 and _drafts(store) == 0

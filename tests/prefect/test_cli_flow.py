@@ -9,6 +9,7 @@ import pytest
 from flows.store import open_store
 from flows.store.jobs import list_jobs
 from tests.cli.test_cli import run
+from tests.cli.test_cli_jobs import applied_line
 from tests.prefect.conftest import SLUG, artifacts_of
 
 pytestmark = pytest.mark.parametrize("backend", ["duckdb"])
@@ -44,10 +45,12 @@ def test_cli_apply_runs_the_flow_when_prefect_is_configured(
     assert job["id"] in found[f"patch-summary-{SLUG}"]
     assert found[f"patch-progress-{SLUG}"] == 100
 
+    runs_before = len(_apply_runs())
     code, out, err = run(["apply", "plans/examples/first-quarter-2025.yaml", "--database", acme], capsys)
 
-    assert code == 0, err  # a re-run: the completed job, as the engine returns it
-    assert "✓ Completed" in out and job["id"] in out
+    assert code == 0, err  # a re-run: found applied before anything runs, so no flow run either
+    assert out == f"{applied_line(job)}\nWhat it created: demogen job show {job['id'][:8]}\n"
+    assert len(_apply_runs()) == runs_before
     with open_store(acme) as store:
         assert len(list_jobs(store)) == 1
 
@@ -67,7 +70,8 @@ def test_cli_apply_through_the_flow_keeps_exit_codes_and_messages(
     assert len(_apply_runs()) == runs_before  # a configured server alone does not route the CLI through Prefect
     monkeypatch.setenv("DEMOGEN_PREFECT", "1")
     through_flow = [run(command, capsys) for command in commands]
-    assert len(_apply_runs()) == runs_before + 2
+    # the invalid plan runs the flow; the unknown tenant is refused before (finding the plan's job needs the tenant)
+    assert len(_apply_runs()) == runs_before + 1
 
     for (code, out, err), (flow_code, flow_out, flow_err) in zip(engine, through_flow, strict=True):
         assert (flow_code, flow_out) == (code, out) and code == 1

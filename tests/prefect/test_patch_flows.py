@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from flows.engine.steps import PlanInvalid
 from flows.kpis.reads import monthly_kpis
 from flows.list_tenants import list_demo_tenants
 from flows.patch import PatchFailed, apply_patch
@@ -221,9 +223,86 @@ def test_validate_returns_the_preview_and_writes_nothing(acme: str) -> None:
     assert "✓ All metrics valid" in preview and "| leads | 180 |" in preview
 
 
-def test_validate_reports_an_invalid_plan_as_a_result(acme: str) -> None:
-    result = validate_patch(csv_text="month,closedWonCount,dealsCreated\n2025-01,5,2\n", tenant=SLUG, database_url=acme)
+def test_validate_fails_the_run_of_an_invalid_plan_once_its_artifact_lists_the_errors(acme: str) -> None:
+    state, run_id = run(
+        validate_patch, csv_text="month,closedWonCount,dealsCreated\n2025-01,5,2\n", tenant=SLUG, database_url=acme
+    )
 
-    assert not result["valid"]
-    assert "V-4" in [e["code"] for e in result["errors"]]
-    assert json.dumps(result)  # the run's result is JSON, as the UI shows it
+    assert state.is_failed()
+    with pytest.raises(PlanInvalid) as raised:
+        state.result()
+    assert str(raised.value) == "plan is invalid: closedWonCount (5) cannot exceed dealsCreated (2)"
+    assert [e.code for e in raised.value.result.errors] == ["V-4"]
+    preview = artifacts_of(run_id)[f"plan-preview-{SLUG}"]
+    assert "✗ **Invalid**: nothing can be applied" in preview
+    assert "- `V-4` closedWonCount (5) cannot exceed dealsCreated (2)" in preview.splitlines()
+
+
+def _without_duration(markdown: str) -> str:
+    return re.sub(r"\| Flow run duration \| [0-9.]+ s \|", "| Flow run duration | N s |", markdown)
+
+
+def test_a_run_of_an_applied_plan_creates_nothing_and_its_summary_says_so(acme: str) -> None:
+    state, _ = run(apply_patch, csv_text=EXAMPLE_CSV, tenant=SLUG, database_url=acme)
+    assert state.is_completed(), state.message
+    job = state.result()
+    with open_store(acme) as store:
+        before = table_digest(store)
+
+    state, run_id = run(apply_patch, csv_text=EXAMPLE_CSV, tenant=SLUG, database_url=acme)
+
+    assert state.is_completed(), state.message
+    assert state.result()["id"] == job["id"]
+    with open_store(acme) as store:
+        assert table_digest(store) == before and len(list_jobs(store)) == 1
+    assert task_names(run_id) == ["read_plan", "create_artifacts"]  # no step ran
+    found = artifacts_of(run_id)
+    assert set(found) == {f"patch-summary-{SLUG}", f"patch-progress-{SLUG}"}  # no comparison of an old run
+    completed = datetime.fromisoformat(job["completedAt"]).astimezone(UTC)
+    label = f"prefect flow run {_flow_run_name(run_id)}: pasted CSV"
+    assert _without_duration(found[f"patch-summary-{SLUG}"]) == "\n".join(
+        [
+            f"# Patch job {job['id']}",
+            "",
+            f"**already applied as job {job['id']} on {completed:%Y-%m-%d %H:%M} UTC; nothing created**",
+            "",
+            "| | |",
+            "|---|---|",
+            "| Status | ✓ Already applied: nothing created |",
+            f"| Job id | `{job['id']}` |",
+            f"| Tenant | Acme Corp Demo (`{SLUG}`) |",
+            f"| Plan source | {label} |",
+            "| Mode / plan type | additive / deltas |",
+            "| Months | 2025-01 … 2025-01 |",
+            "| Flow run duration | N s |",
+            "| Records created | 0 |",
+            f"| Records the job created when it ran | {job['metrics']['recordsCreated']:,} |",
+            "",
+            f"What the job created: `demogen job show {job['id']}`",
+            "",
+        ]
+    )
+
+    state, run_id = run(validate_patch, csv_text=EXAMPLE_CSV, tenant=SLUG, database_url=acme)
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert (result["alreadyApplied"], result["preview"], result["job"]["id"]) == (True, None, job["id"])
+    assert artifacts_of(run_id)[f"plan-preview-{SLUG}"] == "\n".join(
+        [
+            "# Plan preview: Acme Corp Demo (`acme-corp-demo`)",
+            "",
+            "Plan source: pasted CSV",
+            "",
+            f"✓ already applied as job {job['id']} on {completed:%Y-%m-%d %H:%M} UTC; nothing created",
+            "",
+            "Applying it again creates nothing: there is nothing to preview.",
+            "",
+        ]
+    )
+
+
+def _flow_run_name(flow_run_id: Any) -> str:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(flow_run_id).name
