@@ -103,6 +103,11 @@ def test_apply_plan_deployment_completes_a_run_on_a_worker(
     _prefect("work-pool", "create", "demogen", "--type", "process", env=env)
     # Deploying from the project root captures it for the local pull step (prefect.yaml).
     _prefect("--no-prompt", "deploy", "--name", "apply-plan-local", env=env | {"PWD": str(ROOT)})
+    # DuckDB has a single writer: a second run of the deployment waits for the first
+    with urllib.request.urlopen(f"{env['PREFECT_API_URL']}/deployments/name/apply-patch/apply-plan-local") as got:
+        deployment = json.loads(got.read())
+    limit = (deployment["global_concurrency_limit"] or {}).get("limit")
+    assert (limit, deployment["concurrency_options"]["collision_strategy"]) == (1, "ENQUEUE")
     worker = _start([PREFECT, "worker", "start", "--pool", "demogen"], env, tmp_path / "worker.log")
     try:
         out = _prefect(
