@@ -126,7 +126,7 @@ def test_each_step_task_receives_what_the_step_before_returned_and_logs_its_figu
     assert upstream("generate", "prepared") == {"prepare"}
     assert upstream("write", "frames") == {"generate"}
     assert upstream("publish", "written") == {"write"}
-    assert upstream("report", "published") == {"publish"}
+    assert upstream("publish", "audited") == {"audit"}
     assert upstream("report", "verified") == {"verify"}
 
     logs = task_logs(run_id)
