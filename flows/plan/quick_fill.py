@@ -20,7 +20,6 @@ from generators.errors import DemogenError, UsageError
 from generators.metrics import METRICS
 
 
-
 def parse_pct(text: str | float | Decimal) -> Decimal:
     """'10', '10%' or '-5' as a Decimal percentage; refuses anything at or below -100%."""
     try:

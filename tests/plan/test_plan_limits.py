@@ -130,7 +130,7 @@ def test_the_roll_forward_config_names_templates_not_paths() -> None:
     )
 
 
-QUICK_FILL_BASE = {
+QUICK_FILL_BASE: dict[str, int | Decimal] = {
     "leadsCreated": 10,
     "dealsCreated": 1,
     "closedWonCount": 1,
