@@ -78,9 +78,8 @@ def read_csv_plan(
         if not month_text:
             problems.append(f"row {row_number}, column month: empty; every row needs a month")
         elif month is None:
-            problems.append(
-                f"row {row_number}, column month: '{short(month_text)}' is not a month: expected {MONTH_FORMAT}"
-            )
+            shown = short(month_text)
+            problems.append(f"row {row_number}, column month: '{shown}' is not a month: expected {MONTH_FORMAT}")
         metrics: dict[str, Decimal] = {}
         for index, cell in enumerate(cells):
             column = columns[index] if index < len(columns) else None

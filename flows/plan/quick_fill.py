@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flows.kpis.numbers import CENT
+from flows.kpis.numbers import CENT, HUGE
 from flows.kpis.reads import latest_month_with_data, monthly_kpis
 from flows.plan.feasibility import nearest_feasible
+from flows.plan.limits import MAX_PLAN_MONTHS
 from flows.plan.model import PatchPlan
+from flows.plan.parsing import plan_from_data
 from flows.store import Store
 from flows.store.tenants import Tenant, resolve_tenant
 from generators.calendar import add_months, month_index, month_of, parse_month
 from generators.errors import DemogenError, UsageError
 from generators.metrics import METRICS
-
-MAX_MONTHS = 120
 
 
 def parse_pct(text: str | float | Decimal) -> Decimal:
@@ -44,6 +44,11 @@ def grow_targets(base: Mapping[str, int | Decimal], pct: Decimal, months: int) -
         month: dict[str, int | Decimal] = {}
         for metric in METRICS:
             value = Decimal(str(base.get(metric.name) or 0)) * scale
+            if value >= HUGE:  # beyond every per-month limit, and too long to round to cents
+                raise UsageError(
+                    f"growing {pct}% a month takes {metric.name} past {int(HUGE):,} by month {k} of "
+                    f"{months}: choose a smaller growth or fewer months"
+                )
             if metric.kind == "count":
                 month[metric.name] = int(value.to_integral_value(rounding=ROUND_HALF_UP))
             else:
@@ -53,8 +58,8 @@ def grow_targets(base: Mapping[str, int | Decimal], pct: Decimal, months: int) -
 
 
 def _check_months(months: int) -> None:
-    if not 1 <= months <= MAX_MONTHS:
-        raise UsageError(f"--months {months} is out of range: expected 1 to {MAX_MONTHS}")
+    if not 1 <= months <= MAX_PLAN_MONTHS:
+        raise UsageError(f"--months {months} is out of range: expected 1 to {MAX_PLAN_MONTHS}")
 
 
 def grow_from(
@@ -74,14 +79,17 @@ def grow_from(
     first_month = parse_month(first_month)
     _check_months(months)
     targets = grow_targets(base, parse_pct(pct), months)
-    return PatchPlan.model_validate(
+    # read like any plan: a month past the calendar's end, a bad seed or a target grown out of
+    # range is then one line naming it
+    return plan_from_data(
         {
             "tenant": tenant,
             "mode": "additive",
             "planType": "targets",
             "seed": seed,
             "months": [{"month": add_months(first_month, i), "metrics": values} for i, values in enumerate(targets)],
-        }
+        },
+        "Quick Fill plan",
     )
 
 

@@ -182,6 +182,31 @@ def test_plan_from_csv_arguments(
 
 @CLI_FUZZ
 @given(
+    tenant=_text,
+    first=_month,
+    months=st.integers(-5, 200).map(str) | _text,
+    pct=st.sampled_from(["10", "10%", "-100", "1000", "1e999999999", "NaN", "-0"]) | _text,
+    base=_optional | _month,
+    seed=_optional,
+)
+def test_plan_grow_arguments(
+    fuzz_db: str,
+    capsys: pytest.CaptureFixture[str],
+    tenant: str,
+    first: str,
+    months: str,
+    pct: str,
+    base: str | None,
+    seed: str | None,
+) -> None:
+    options = {"--tenant": tenant, "--from": first, "--months": months, "--pct": pct, "--base": base, "--seed": seed}
+    args = with_options(["--database", fuzz_db, "plan", "grow"], options)
+    code, _, err = run(args, capsys)
+    assert_clean(code, err, args)
+
+
+@CLI_FUZZ
+@given(
     name=_text,
     slug=_optional,
     first=_month,
@@ -274,4 +299,4 @@ def test_zz_the_fuzzing_ran_the_cli_many_times() -> None:
     """Runs last in this module: the commands above really ran, once per example."""
     count = next(tried)
     print(f"CLI invocations fuzzed: {count}")
-    assert count >= 5 * 80
+    assert count >= 6 * 80

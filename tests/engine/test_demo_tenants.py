@@ -36,6 +36,7 @@ def test_a_name_with_double_quotes_is_stored_whole(store: Store) -> None:
 
 NOW = datetime(2025, 1, 15, tzinfo=UTC)
 LONG = "a" * 39 + "…"
+PRINTABLE = "use printable characters"
 
 
 @pytest.mark.parametrize(
@@ -45,11 +46,8 @@ LONG = "a" * 39 + "…"
         ({"currency": "us"}, "currency 'us' is not valid: use a 3-letter ISO 4217 code such as USD or EUR"),
         ({"name": "a" * 5000}, f"--name '{LONG}' is 5,000 characters long: at most 200"),
         ({"slug": "a" * 500}, f"slug '{LONG}' is 500 characters long: at most 100"),
-        (
-            {"name": "Acme\x00Demo"},
-            "--name 'Acme\\x00Demo' holds the control character U+0000: use printable characters",
-        ),
-        ({"name": "Acme\nDemo"}, "--name 'Acme\\nDemo' holds the control character U+000A: use printable characters"),
+        ({"name": "Acme\x00Demo"}, f"--name 'Acme\\x00Demo' holds the control character U+0000: {PRINTABLE}"),
+        ({"name": "Acme\nDemo"}, f"--name 'Acme\\nDemo' holds the control character U+000A: {PRINTABLE}"),
         ({"seed": "s" * 65}, f"--seed '{'s' * 39}…' is 65 characters long: at most 64"),
         ({"timezone": "x" * 65}, f"timezone '{'x' * 39}…' is 65 characters long: at most 64"),
         ({"first": "2014-12"}, "--from 2014-12 to --to 2024-12 spans 121 months: at most 120 at a time"),

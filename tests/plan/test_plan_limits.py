@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from flows.plan import readers
 from flows.plan.limits import MAX_PLAN_BYTES, MAX_PLAN_MONTHS
+from flows.plan.quick_fill import grow_from
 from flows.plan.readers import PlanFormatError, parse_plan, read_plan_file
 from flows.plan.roll_forward import load_config
 from flows.plan.templates import TEMPLATES_DIR, load_template, template_path
@@ -126,3 +128,30 @@ def test_the_roll_forward_config_names_templates_not_paths() -> None:
         f"roll-forward config '{path}' is broken: tenants.0.template: "
         "unknown template '../../../../tmp/evil': choose one of seasonal, steady-growth"
     )
+
+
+QUICK_FILL_BASE: dict[str, int | Decimal] = {
+    "leadsCreated": 10,
+    "dealsCreated": 1,
+    "closedWonCount": 1,
+    "closedWonValue": Decimal(100000),
+    "pipelineAddedValue": Decimal(100000),
+}
+
+
+def test_quick_fill_refuses_growth_past_any_limit_and_months_past_the_calendar() -> None:
+    with pytest.raises(UsageError) as info:
+        grow_from(QUICK_FILL_BASE, tenant="acme-corp-demo", first_month="2025-01", months=120, pct="1000")
+    assert str(info.value) == (
+        "growing 1000% a month takes closedWonValue past 1,000,000,000,000,000 by month 10 of 120: "
+        "choose a smaller growth or fewer months"
+    )
+    with pytest.raises(PlanFormatError) as late:
+        grow_from(QUICK_FILL_BASE, tenant="acme-corp-demo", first_month="2999-12", months=2, pct="10")
+    assert str(late.value) == (
+        f"Quick Fill plan: not a valid plan: months[1] (3000-01).month: expected a month as {MONTH_RANGE}, "
+        "got '3000-01'"
+    )
+    with pytest.raises(UsageError) as many:
+        grow_from(QUICK_FILL_BASE, tenant="acme-corp-demo", first_month="2025-01", months=121, pct="1")
+    assert str(many.value) == "--months 121 is out of range: expected 1 to 120"
