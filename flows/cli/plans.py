@@ -18,6 +18,7 @@ from flows.engine.run import completed_job
 from flows.engine.steps import Prepared, job_id_for, prepare
 from flows.kpis.numbers import format_count, format_money, format_number, plural
 from flows.kpis.reports import applied_validation
+from flows.plan.limits import MAX_PLAN_MONTHS
 from flows.plan.model import PatchPlan
 from flows.plan.preview import Preview, Records
 from flows.plan.quick_fill import grow_plan, parse_pct
@@ -105,7 +106,7 @@ def from_csv(
 @plan.command("grow")
 @click.option("--tenant", required=True, metavar="ID_OR_SLUG", help="Tenant the plan patches.")
 @click.option("--from", "first", type=MONTH, required=True, help="First month of the plan.")
-@click.option("--months", type=click.IntRange(1, 120), required=True, help="Number of months.")
+@click.option("--months", type=click.IntRange(1, MAX_PLAN_MONTHS), required=True, help="Number of months.")
 @click.option("--pct", required=True, metavar="P", help="Growth per month in percent, e.g. 10.")
 @click.option("--base", "base_month", type=MONTH, help="Month to grow from [default: the latest month with data].")
 @click.option("--seed", default=None, help="Seed of the generated records.")

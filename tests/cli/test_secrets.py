@@ -113,7 +113,7 @@ def test_the_password_appears_nowhere(
     ok(*run(["demo", "--database", secret_url, "--json"], capsys))
     ok(*run(["validate", str(DEMO_PLAN), "--database", secret_url], capsys))
     ok(*run(["apply", str(small), "--database", secret_url], capsys))
-    invalid = "plan is invalid: closedWonCount (7) cannot exceed dealsCreated (2)"
+    invalid = "plan is invalid: closedWonCount (7) cannot exceed dealsCreated (2) (2025-04)"
     refused(*run(["apply", str(bad), "--database", secret_url], capsys), invalid)
     refused(
         *run(["apply", str(ghost), "--database", secret_url], capsys),
