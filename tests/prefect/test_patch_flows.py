@@ -231,11 +231,11 @@ def test_validate_fails_the_run_of_an_invalid_plan_once_its_artifact_lists_the_e
     assert state.is_failed()
     with pytest.raises(PlanInvalid) as raised:
         state.result()
-    assert str(raised.value) == "plan is invalid: closedWonCount (5) cannot exceed dealsCreated (2)"
+    assert str(raised.value) == "plan is invalid: closedWonCount (5) cannot exceed dealsCreated (2) (2025-01)"
     assert [e.code for e in raised.value.result.errors] == ["V-4"]
     preview = artifacts_of(run_id)[f"plan-preview-{SLUG}"]
     assert "✗ **Invalid**: nothing can be applied" in preview
-    assert "- `V-4` closedWonCount (5) cannot exceed dealsCreated (2)" in preview.splitlines()
+    assert "- `V-4` closedWonCount (5) cannot exceed dealsCreated (2) (2025-01)" in preview.splitlines()
 
 
 def _without_duration(markdown: str) -> str:
