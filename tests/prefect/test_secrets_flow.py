@@ -56,7 +56,7 @@ def test_a_password_url_reaches_no_flow_run(
 
     assert applied[0] == 0, applied[2]
     assert refused[0] == 1 and refused[2].splitlines()[-1] == (
-        "error: plan is invalid: Cannot reduce leadsCreated in ADDITIVE mode. Computed delta: -5"
+        "error: plan is invalid: Cannot reduce leadsCreated in ADDITIVE mode. Computed delta: -5 (2025-01)"
     )
     flow_runs = _apply_runs()[: len(_apply_runs()) - runs_before]
     assert [r.state.type.value for r in flow_runs] == ["FAILED", "COMPLETED"]
