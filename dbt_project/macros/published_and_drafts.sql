@@ -1,14 +1,19 @@
 {# An entity's rows as publishing the job would leave them: the tenant's live rows
-   plus the job's drafts, flagged with is_draft. Job and tenant come from --vars. #}
-{% macro published_and_drafts(entity) %}
+   plus the job's drafts, flagged with is_draft. With in_target_months, only the live
+   rows that may fall in a month the job targets (a range the (tenant_id, created_at)
+   index serves), so projecting KPIs costs what the job's months hold, not the tenant. #}
+{% macro published_and_drafts(entity, in_target_months=false) %}
     with published as (
         select * from {{ ref('stg_crm__' ~ entity) }}
-        where tenant_id = '{{ var("tenant_id") }}'
+        where tenant_id = {{ job_tenant_id() }}
+        {%- if in_target_months %}
+            and {{ in_target_months_window('created_at') }}
+        {%- endif %}
     ),
 
     drafts as (
         select * from {{ ref('stg_crm__draft_' ~ entity) }}
-        where demo_job_id = '{{ var("job_id") }}'
+        where demo_job_id = {{ job_id() }}
     ),
 
     final as (
@@ -19,3 +24,18 @@
 
     select * from final
 {% endmacro %}
+
+{# A window of instants holding every tenant-local month the job targets, two days wider
+   on each side than the months in UTC (no timezone is 14 hours away): callers still
+   place each record in its local month. #}
+{% macro in_target_months_window(created_at) -%}
+    {%- set targets = ref('stg_crm__patch_job_targets') -%}
+    {{ created_at }} >= (
+                select cast({{ dbt.dateadd('day', -2, "cast(min(month) || '-01' as date)") }} as timestamp with time zone)
+                from {{ targets }} where job_id = {{ job_id() }}
+            )
+            and {{ created_at }} < (
+                select cast({{ dbt.dateadd('day', 33, "cast(max(month) || '-01' as date)") }} as timestamp with time zone)
+                from {{ targets }} where job_id = {{ job_id() }}
+            )
+{%- endmacro %}

@@ -10,7 +10,6 @@ from typing import Any
 from flows.plan.model import PatchPlan
 from flows.store import dbt_runner as dbt
 from flows.store.base import Store
-from generators.clock import BUSINESS_HOURS
 from generators.metrics import BY_NAME
 
 Target = dict[str, Any]  # {"month", "metric" (dbt column), "name" (camelCase), "expected", "tolerance"}
@@ -49,31 +48,35 @@ def job_targets(
     return targets
 
 
-def _vars(job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -> dict[str, Any]:
-    return {
-        "job_id": job_id,
-        "tenant_id": tenant_id,
-        "as_of": as_of.isoformat(),
-        "targets": [{k: t[k] for k in ("month", "metric", "expected", "tolerance")} for t in targets],
-        "business_hours": list(BUSINESS_HOURS),
-    }
+def record_targets(store: Store, job_id: str, targets: list[Target]) -> None:
+    """Store the job's targets as rows: its audit and verification tests read them by job id."""
+    with store.transaction():
+        store.execute("DELETE FROM demo_patch_job_targets WHERE job_id = ?", (job_id,))
+        for t in targets:
+            store.execute(
+                "INSERT INTO demo_patch_job_targets (job_id, month, metric, expected, tolerance) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (job_id, t["month"], t["metric"], Decimal(t["expected"]), Decimal(t["tolerance"])),
+            )
+
+
+def _job(job_id: str, tenant_id: str, as_of: datetime) -> dict[str, str]:
+    return {"job_id": job_id, "tenant_id": tenant_id, "as_of": as_of.isoformat()}
 
 
 def audit_drafts(store: Store, job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -> dbt.DbtRun:
-    """dbt tests over published rows ∪ the job's drafts: targets, integrity, lifecycle, timestamps, provenance."""
-    return dbt.invoke(store, ["test", "--select", "tag:audit"], _vars(job_id, tenant_id, as_of, targets))
+    """dbt's audit tests over published rows ∪ the job's drafts.
 
-
-VERIFIED_MODELS = ("stg_crm__companies", "stg_crm__contacts", "stg_crm__deals", "stg_crm__activities")
+    Targets, integrity, lifecycle, timestamps and provenance, before anything is published.
+    """
+    record_targets(store, job_id, targets)
+    return dbt.run_job_tests(store, "audit", _job(job_id, tenant_id, as_of))
 
 
 def verify_published(store: Store, job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -> dbt.DbtRun:
-    """dbt tests on the live tables after publishing: the KPI verification stored with the job."""
-    return dbt.invoke(
-        store,
-        ["test", "--select", "tag:verification", *VERIFIED_MODELS],
-        _vars(job_id, tenant_id, as_of, targets),
-    )
+    """dbt's verification tests on the live tables after publishing: the KPI verification stored with the job."""
+    record_targets(store, job_id, targets)  # the same rows again, or those of a job recorded before they were kept
+    return dbt.run_job_tests(store, "verification", _job(job_id, tenant_id, as_of))
 
 
 def summary(run: dbt.DbtRun) -> dict[str, Any]:

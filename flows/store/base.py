@@ -73,6 +73,15 @@ class Store(ABC):
         """Let another client (dbt) use the database for a moment; reconnect afterwards."""
 
     @abstractmethod
+    def count_rows(self, sql: str) -> int:
+        """How many rows a query returns, its SQL run as written (no placeholders: dbt-compiled tests)."""
+
+    @abstractmethod
+    @contextmanager
+    def session_values(self, values: dict[str, str]) -> Iterator[None]:
+        """Set named text values on this connection that SQL reads back (the job a compiled test audits)."""
+
+    @abstractmethod
     def dbt_env(self) -> dict[str, str]:
         """Environment variables that point dbt's profiles.yml at this database."""
 

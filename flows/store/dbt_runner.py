@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,14 +15,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flows.store.base import Store
+from flows.store.base import ConnectionLost, Store
 from flows.store.paths import DBT_PROJECT_DIR
 from flows.store.urls import mask_text
+from generators.clock import BUSINESS_HOURS
 from generators.errors import DemogenError
+from generators.metrics import METRICS
 
 PROJECT_DIR = DBT_PROJECT_DIR
 # Where dbt builds its views (profiles.yml `schema:`); the CRM tables stay in main/public.
 MODELS_SCHEMA = "analytics"
+# The project's facts that live in Python, given to every dbt command: dbt_project.yml holds
+# the same values as defaults for running dbt by hand, and tests/dbt holds them equal.
+PROJECT_VARS: dict[str, Any] = {
+    "business_hours": list(BUSINESS_HOURS),
+    "kpi_columns": [m.column for m in METRICS],
+}
 _LOCK = threading.Lock()
 
 
@@ -47,6 +55,7 @@ class DbtRun:
     command: str
     success: bool
     results: tuple[NodeResult, ...]
+    compiled: tuple[CompiledTest, ...] = ()
 
     @property
     def failed(self) -> tuple[NodeResult, ...]:
@@ -60,14 +69,20 @@ class DbtRun:
         }
 
 
+# The project's own files: dbt writes only into target/ and logs/, which are never read here.
+_SOURCE_FOLDERS = ("models", "macros", "tests")
+_SOURCE_FILES = ("dbt_project.yml", "profiles.yml")
+
+
 def models_fingerprint(project_dir: Path) -> str:
-    """A hash of the dbt project's models and macros: when it changes, the views are rebuilt."""
+    """A hash of the dbt project's files: when it changes, the views are rebuilt and the tests compiled."""
+    paths = [project_dir / name for name in _SOURCE_FILES]
+    for folder in _SOURCE_FOLDERS:
+        paths += (project_dir / folder).rglob("*")
     digest = hashlib.sha256()
-    for path in sorted(project_dir.rglob("*")):
-        relative = path.relative_to(project_dir)
-        if path.suffix in {".sql", ".yml"} and not {"target", "logs"} & set(relative.parts) and path.is_file():
-            digest.update(str(relative).encode())
-            digest.update(path.read_bytes())
+    for path in sorted(p for p in paths if p.suffix in {".sql", ".yml"} and p.is_file()):
+        digest.update(str(path.relative_to(project_dir)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -166,34 +181,115 @@ def invoke(store: Store, args: Sequence[str], variables: Mapping[str, Any] | Non
         "info",
         "--no-use-colors",
     ]
-    argv = [*args, *options]
-    if variables:
-        argv += ["--vars", json.dumps(dict(variables), default=str)]
+    argv = [*args, *options, "--vars", json.dumps(PROJECT_VARS | dict(variables or {}), default=str)]
     with _LOCK, _environment(env), _masked_argv(store.url), store.released():
-        manifest = _parsed_manifest(options, env) if args[0] == "test" else None
-        outcome = dbtRunner(manifest=manifest).invoke(argv)
+        outcome = dbtRunner().invoke(argv)
     if outcome.exception is not None:
         raise DemogenError(f"dbt {args[0]} could not run: {str(outcome.exception).splitlines()[0]}")
-    return DbtRun(args[0], bool(outcome.success), _node_results(outcome.result))
+    return DbtRun(args[0], bool(outcome.success), _node_results(outcome.result), _compiled(outcome.result))
 
 
-# Parsing the project is most of a small dbt test run, and any change of --vars
-# forces a full re-parse. Job values only matter when tests are compiled, so one
-# parse per process serves every job: each run gets a fresh copy, because a run
-# writes compiled SQL into the manifest it is given.
-_MANIFESTS: dict[tuple[str, ...], Any] = {}
+def _compiled(result: Any) -> tuple[CompiledTest, ...]:
+    tests = []
+    for item in getattr(result, "results", None) or ():
+        node = item.node
+        if str(node.resource_type) == "test" and getattr(node, "compiled_code", None):
+            tests.append(CompiledTest(node.name, tuple(sorted(node.tags)), node.compiled_code))
+    return tuple(tests)
 
 
-def _parsed_manifest(options: list[str], env: Mapping[str, str]) -> Any:
-    from dbt.cli.main import dbtRunner
+# --- the job's audit and verification: dbt's tests, compiled once, run on the store's connection ---
 
-    key = (models_fingerprint(PROJECT_DIR), *sorted(f"{k}={v}" for k, v in env.items()))
-    if key not in _MANIFESTS:
-        parsed = dbtRunner().invoke(["parse", *options])
-        if not parsed.success or parsed.result is None:
-            return None  # let the real command parse and report the problem
-        _MANIFESTS[key] = parsed.result
-    return copy.deepcopy(_MANIFESTS[key])
+
+@dataclass(frozen=True)
+class CompiledTest:
+    """A dbt data test as dbt compiled it: it fails when its SQL returns rows."""
+
+    name: str
+    tags: tuple[str, ...]
+    sql: str
+
+
+JOB_TAGS = ("audit", "verification")
+_COMPILED_FILE = "job_tests.json"
+_COMPILED: dict[Path, tuple[str, tuple[CompiledTest, ...]]] = {}
+
+
+def _compiled_key() -> str:
+    """What the compiled SQL depends on: the project's files, dbt's version and the project's vars."""
+    from importlib.metadata import version
+
+    return hashlib.sha256(
+        "\n".join([models_fingerprint(PROJECT_DIR), version("dbt-core"), json.dumps(PROJECT_VARS)]).encode()
+    ).hexdigest()
+
+
+def compile_job_tests(store: Store) -> tuple[CompiledTest, ...]:
+    """`dbt compile` the audit and verification tests, without job values, and keep their SQL.
+
+    The tests read the job they check from the connection (macros/job_value.sql), so one compiled
+    SQL per test serves every job: kept in the database's work folder, a new process runs a job's
+    tests without starting dbt at all.
+    """
+    key = _compiled_key()
+    run = invoke(store, ["compile", "--select", *(f"tag:{t}" for t in JOB_TAGS)])
+    tests = tuple(t for t in run.compiled if set(t.tags) & set(JOB_TAGS))
+    if not run.success or not tests:
+        detail = "; ".join(f"{r.name}: {r.message}" for r in run.failed) or "no test compiled"
+        raise DemogenError(f"dbt could not compile the audit and verification tests: {detail}")
+    folder = work_dir(store)
+    path = folder / _COMPILED_FILE
+    temporary = folder / f".{_COMPILED_FILE}.{os.getpid()}.{threading.get_ident()}"
+    temporary.write_text(json.dumps({"key": key, "tests": [t.__dict__ | {"tags": list(t.tags)} for t in tests]}))
+    temporary.replace(path)  # atomic: a process reading it sees the old file or the new one
+    _COMPILED[path] = (key, tests)
+    return tests
+
+
+def job_tests(store: Store, tag: str) -> tuple[CompiledTest, ...]:
+    """The compiled tests of one tag (audit or verification): from memory, the work folder, or a compile."""
+    path = work_dir_path(store.url, store.backend) / _COMPILED_FILE
+    key = _compiled_key()
+    cached = _COMPILED.get(path)
+    if cached is None or cached[0] != key:
+        cached = _read_compiled(path)
+        if cached is not None:
+            _COMPILED[path] = cached
+    tests = cached[1] if cached is not None and cached[0] == key else compile_job_tests(store)
+    return tuple(t for t in tests if tag in t.tags)
+
+
+def _read_compiled(path: Path) -> tuple[str, tuple[CompiledTest, ...]] | None:
+    try:
+        data = json.loads(path.read_text())
+        tests = tuple(CompiledTest(t["name"], tuple(t["tags"]), t["sql"]) for t in data["tests"])
+        return str(data["key"]), tests
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or unreadable: compile again
+
+
+def run_job_tests(store: Store, tag: str, job: Mapping[str, str]) -> DbtRun:
+    """Run the compiled tests of a tag for one job (job_id, tenant_id, as_of) on the store's connection.
+
+    A test passes when its SQL returns no rows, as under `dbt test`; a test whose SQL the database
+    refuses is an error, never a pass.
+    """
+    results = []
+    tests = job_tests(store, tag)
+    with store.session_values(dict(job)):
+        for test in tests:
+            started = time.perf_counter()
+            try:
+                failures: int | None = store.count_rows(test.sql)
+                status, message = ("pass", None) if failures == 0 else ("fail", f"Got {failures} results")
+            except ConnectionLost:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the database's refusal becomes the test's error
+                failures, status = None, "error"
+                message = mask_text((str(exc).strip().splitlines() or [type(exc).__name__])[0], store.url)
+            seconds = round(time.perf_counter() - started, 3)
+            results.append(NodeResult(test.name, "test", status, failures, message, seconds))
+    return DbtRun("test", all(r.ok for r in results), tuple(results))
 
 
 def run_models(store: Store) -> DbtRun:

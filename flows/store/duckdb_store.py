@@ -30,6 +30,12 @@ DEFAULT_WAIT_SECONDS = 120.0
 _POLL_SECONDS = 0.2
 
 
+def _identifier(name: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(f"not a variable name: {name!r}")
+    return name
+
+
 def _job_lock_path(path: Path) -> str:
     return f"{path.resolve()}.job-lock"
 
@@ -224,6 +230,24 @@ class DuckDBStore(Store):
             yield
         finally:
             self._connect()
+
+    def count_rows(self, sql: str) -> int:
+        row = self._execute(f"SELECT count(*) FROM (\n{sql}\n) AS counted", ()).fetchone()
+        return int(row[0]) if row else 0
+
+    @contextmanager
+    def session_values(self, values: dict[str, str]) -> Iterator[None]:
+        # DuckDB variables (macros/job_value.sql reads them with getvariable). SET VARIABLE takes
+        # no parameters: the value goes in as a quoted literal.
+        for name, value in values.items():
+            literal = value.replace("'", "''")
+            self._execute(f"SET VARIABLE demogen_{_identifier(name)} = '{literal}'", ())
+        try:
+            yield
+        finally:
+            if self._conn is not None:
+                for name in values:
+                    self._execute(f"RESET VARIABLE demogen_{_identifier(name)}", ())
 
     def dbt_env(self) -> dict[str, str]:
         return {"DEMOGEN_DBT_TARGET": "duckdb", "DEMOGEN_DUCKDB_PATH": str(self.path.resolve())}

@@ -104,6 +104,7 @@ def ensure_initialised(store: Store, *, admin_email: str | None = None) -> InitR
     rebuilt = False
     if _meta(store, "dbt_models") != fingerprint:
         dbt.run_models(store)
+        dbt.compile_job_tests(store)  # now, so that the first job starts no dbt
         _set_meta(store, "dbt_models", fingerprint)
         rebuilt = True
     return InitReport(applied, schema_version(store), email, rebuilt)

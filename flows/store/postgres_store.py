@@ -138,6 +138,27 @@ class PostgresStore(Store):
     def released(self) -> Iterator[None]:
         yield  # a server takes many clients: nothing to release
 
+    def count_rows(self, sql: str) -> int:
+        try:  # without parameters psycopg sends the text as it is: a % in it stays a %
+            row = self.conn.execute(f"SELECT count(*) FROM (\n{sql}\n) AS counted").fetchone()
+        except psycopg.OperationalError as exc:
+            if self._conn is not None and (self._conn.closed or self._conn.broken):
+                raise self._lost(exc) from exc
+            raise
+        return int(row[0]) if row else 0
+
+    @contextmanager
+    def session_values(self, values: dict[str, str]) -> Iterator[None]:
+        # Custom settings of this session (macros/job_value.sql reads them with current_setting).
+        for name, value in values.items():
+            self._execute("SELECT set_config(?, ?, false)", (f"demogen.{name}", value))
+        try:
+            yield
+        finally:
+            if self._conn is not None and not self._conn.closed:
+                for name in values:
+                    self._execute("SELECT set_config(?, '', false)", (f"demogen.{name}",))
+
     def dbt_env(self) -> dict[str, str]:
         parts = urlsplit(self.url)
         return {

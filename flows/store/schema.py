@@ -176,6 +176,23 @@ MIGRATIONS = (
             "ALTER TABLE demo_patch_jobs ADD COLUMN lease_expires_at TIMESTAMPTZ",
         ),
     ),
+    # Each patch job's targets as rows: its dbt audit and verification read them by job id,
+    # so the tests compile once for every job. No foreign key: DuckDB would refuse updates of
+    # the job row it references.
+    Migration(
+        version=5,
+        name="patch job targets",
+        statements=(
+            """CREATE TABLE IF NOT EXISTS demo_patch_job_targets (
+  job_id UUID NOT NULL,
+  month VARCHAR(7) NOT NULL,
+  metric VARCHAR(40) NOT NULL,
+  expected DECIMAL(18, 2) NOT NULL,
+  tolerance DECIMAL(18, 2) NOT NULL,
+  PRIMARY KEY (job_id, month, metric)
+)""",
+        ),
+    ),
 )
 
 BOOKKEEPING = (

@@ -1,4 +1,14 @@
--- The tenant's KPIs projected over published rows ∪ the job's drafts: what publishing the job would give.
+-- The tenant's KPIs in the months the job targets, projected over published rows ∪ the job's
+-- drafts: what publishing the job would give.
+-- depends_on: {{ ref('stg_crm__companies') }}
+-- depends_on: {{ ref('stg_crm__contacts') }}
+-- depends_on: {{ ref('stg_crm__deals') }}
+-- depends_on: {{ ref('stg_crm__activities') }}
+-- depends_on: {{ ref('stg_crm__draft_companies') }}
+-- depends_on: {{ ref('stg_crm__draft_contacts') }}
+-- depends_on: {{ ref('stg_crm__draft_deals') }}
+-- depends_on: {{ ref('stg_crm__draft_activities') }}
+-- depends_on: {{ ref('stg_crm__patch_job_targets') }}
 
 with tenants as (
     select * from {{ ref('stg_crm__tenants') }}
@@ -9,19 +19,19 @@ stages as (
 ),
 
 companies as (
-    select * from {{ ref('audit_companies') }}
+    {{ published_and_drafts('companies', in_target_months=true) }}
 ),
 
 contacts as (
-    select * from {{ ref('audit_contacts') }}
+    {{ published_and_drafts('contacts', in_target_months=true) }}
 ),
 
 deals as (
-    select * from {{ ref('audit_deals') }}
+    {{ published_and_drafts('deals', in_target_months=true) }}
 ),
 
 activities as (
-    select * from {{ ref('audit_activities') }}
+    {{ published_and_drafts('activities', in_target_months=true) }}
 ),
 
 events as (

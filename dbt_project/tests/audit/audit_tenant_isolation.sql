@@ -10,4 +10,4 @@ with drafts as (
 )
 
 select * from drafts
-where tenant_id <> '{{ var("tenant_id") }}'
+where tenant_id <> {{ job_tenant_id() }}

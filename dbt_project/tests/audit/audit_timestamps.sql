@@ -1,6 +1,6 @@
 -- draft records are created in their source month (tenant-local), in business hours,
 -- not after the job's as-of time and not before the tenant existed
-{% set as_of = "cast('" ~ var('as_of') ~ "' as timestamp with time zone)" %}
+{% set as_of = job_as_of() %}
 
 with tenants as (
     select * from {{ ref('stg_crm__tenants') }}

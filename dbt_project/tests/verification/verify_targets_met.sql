@@ -1,2 +1,2 @@
--- after publishing, the live KPI model meets every target of the job within its tolerance
-{{ targets_missed(ref('kpi_monthly')) }}
+-- after publishing, the live KPIs meet every target of the job within its tolerance
+{{ targets_missed(ref('verification_kpi_monthly')) }}

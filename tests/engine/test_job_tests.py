@@ -1,0 +1,143 @@
+"""The audit and verification: dbt's tests, compiled once, run on the store's connection for each job."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+
+from flows.engine.run import apply_plan
+from flows.store import Store
+from flows.store import dbt_runner as dbt
+from flows.store.paths import PROJECT_ROOT
+from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
+from tests.helpers import present
+
+
+class Stop(RuntimeError):
+    pass
+
+
+def _statuses(run: dbt.DbtRun) -> dict[str, str]:
+    return {r.name: r.status for r in run.results if r.resource_type == "test"}
+
+
+def test_dbt_test_by_hand_judges_a_job_as_the_compiled_run_does(store: Store, tenant) -> None:
+    """`dbt test --vars` with the job's values and demogen's compiled run agree test by test, on a bad draft too."""
+    seen: dict[str, dict[str, str]] = {}
+
+    def compare(store: Store, job) -> None:
+        values = {"job_id": job.id, "tenant_id": tenant.id, "as_of": NOW.isoformat()}
+        seen["compiled, clean"] = _statuses(dbt.run_job_tests(store, "audit", values))
+        store.execute(  # 03:00 in New York: outside business hours
+            "UPDATE draft_contacts SET created_at = ? WHERE id = (SELECT min(id) FROM draft_contacts)",
+            ("2025-01-15T08:00:00+00:00",),
+        )
+        seen["compiled"] = _statuses(dbt.run_job_tests(store, "audit", values))
+        seen["by hand"] = _statuses(dbt.invoke(store, ["test", "--select", "tag:audit"], values))
+        raise Stop("compared")
+
+    plan = make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]})
+    job = apply_plan(store, plan, as_of=NOW, hooks={"before_publish": compare})
+
+    assert job.status == "failed" and job.error_message == "compared"
+    tests = set(seen["compiled"])
+    assert tests == {
+        "audit_lifecycle_order",
+        "audit_provenance",
+        "audit_referential_integrity",
+        "audit_targets_met",
+        "audit_tenant_isolation",
+        "audit_timestamps",
+        "audit_unique_emails",
+    }
+    assert seen["compiled, clean"] == dict.fromkeys(tests, "pass")
+    assert seen["compiled"] == {**dict.fromkeys(tests, "pass"), "audit_timestamps": "fail"}
+    assert seen["by hand"] == seen["compiled"]
+
+
+def test_a_test_the_database_refuses_is_an_error_and_the_job_values_do_not_outlive_the_run(store: Store) -> None:
+    values = {"job_id": "00000000-0000-0000-0000-000000000001", "tenant_id": "00000000-0000-0000-0000-000000000002"}
+    values["as_of"] = NOW.isoformat()
+    store.execute(f"DROP VIEW {dbt.MODELS_SCHEMA}.stg_crm__draft_contacts")
+    try:
+        run = dbt.run_job_tests(store, "audit", values)
+    finally:
+        dbt.run_models(store)
+    errors = {r.name: r.status for r in run.results if r.status == "error"}
+    assert not run.success
+    assert errors == {
+        name: "error"
+        for name in (
+            "audit_lifecycle_order",
+            "audit_provenance",
+            "audit_referential_integrity",
+            "audit_targets_met",
+            "audit_tenant_isolation",
+            "audit_timestamps",
+            "audit_unique_emails",
+        )
+    }
+    assert all("stg_crm__draft_contacts" in (r.message or "") for r in run.results)
+    read_back = (
+        "SELECT getvariable('demogen_job_id') AS v"
+        if store.backend == "duckdb"
+        else "SELECT nullif(current_setting('demogen.job_id', true), '') AS v"
+    )
+    assert store.scalar(read_back) is None
+
+
+def test_the_job_targets_are_rows_the_tests_read(store: Store, tenant) -> None:
+    job = apply_plan(store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW)
+    assert job.status == "completed"
+    rows = store.query(
+        "SELECT month, metric, expected FROM demo_patch_job_targets WHERE job_id = ? ORDER BY metric", (job.id,)
+    )
+    expected = {t["metric"]: Decimal(t["expected"]) for t in present(job.diff_report_json)["targets"]}
+    assert {r["metric"]: Decimal(r["expected"]) for r in rows} == expected
+    assert {r["month"] for r in rows} == {"2025-01"}
+
+
+def _apply_in_a_new_process(database_url: str, plan: str) -> tuple[dict, str]:
+    script = (
+        "import sys\n"
+        "from flows.cli.main import main\n"
+        "code = 0\n"
+        "try:\n"
+        f"    main(['apply', {plan!r}, '--json', '--database', {database_url!r}])\n"
+        "except SystemExit as end:\n"
+        "    code = end.code\n"
+        "print('DBT-IMPORTED' if any(m == 'dbt' or m.startswith('dbt.') for m in sys.modules) else 'NO-DBT', code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        env=os.environ | {"PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    *output, verdict = done.stdout.strip().splitlines() or [done.stderr]
+    return json.loads("\n".join(output)), verdict
+
+
+@pytest.mark.parametrize("backend", ["duckdb"], indirect=True)
+def test_a_new_process_runs_a_job_without_starting_dbt(database_url: str, store: Store, tenant, tmp_path) -> None:
+    """Compiled once (at init or by a database's first job), the tests run in later processes without dbt."""
+    store.close()  # the processes below open the file themselves
+    plans = []
+    for month in ("2025-01", "2025-02"):
+        path = tmp_path / f"{month}.json"
+        path.write_text(make_plan({month: EXAMPLE_MONTHS[month]}).model_dump_json(by_alias=True))
+        plans.append(str(path))
+    first, _ = _apply_in_a_new_process(database_url, plans[0])
+    second, verdict = _apply_in_a_new_process(database_url, plans[1])
+    assert (first["status"], second["status"], verdict) == ("completed", "completed", "NO-DBT 0")
+    assert {t["name"] for t in second["diffReport"]["verification"]["tests"]} == {
+        "verify_drafts_published",
+        "verify_targets_met",
+    }
