@@ -1,14 +1,12 @@
-{# An entity's rows as publishing the job would leave them: the tenant's live rows
-   plus the job's drafts, flagged with is_draft. With in_target_months, only the live
-   rows that may fall in a month the job targets (a range the (tenant_id, created_at)
-   index serves), so projecting KPIs costs what the job's months hold, not the tenant. #}
-{% macro published_and_drafts(entity, in_target_months=false) %}
+{# An entity's rows in the months the job targets as publishing the job would leave them:
+   the tenant's live rows that may fall in those months (a range the (tenant_id, created_at)
+   index serves, so projecting KPIs costs what the job's months hold, not the tenant) plus
+   the job's drafts, flagged with is_draft. #}
+{% macro published_and_drafts(entity) %}
     with published as (
         select * from {{ ref('stg_crm__' ~ entity) }}
         where tenant_id = {{ job_tenant_id() }}
-        {%- if in_target_months %}
             and {{ in_target_months_window('created_at') }}
-        {%- endif %}
     ),
 
     drafts as (

@@ -192,6 +192,8 @@ MIGRATIONS = (
   PRIMARY KEY (job_id, month, metric)
 )""",
         ),
+        # The audit probes each drafted email against the tenant's live contacts.
+        postgres_only=("CREATE INDEX IF NOT EXISTS idx_contacts_tenant_email ON contacts (tenant_id, lower(email))",),
     ),
 )
 

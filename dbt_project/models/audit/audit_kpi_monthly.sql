@@ -19,19 +19,19 @@ stages as (
 ),
 
 companies as (
-    {{ published_and_drafts('companies', in_target_months=true) }}
+    {{ published_and_drafts('companies') }}
 ),
 
 contacts as (
-    {{ published_and_drafts('contacts', in_target_months=true) }}
+    {{ published_and_drafts('contacts') }}
 ),
 
 deals as (
-    {{ published_and_drafts('deals', in_target_months=true) }}
+    {{ published_and_drafts('deals') }}
 ),
 
 activities as (
-    {{ published_and_drafts('activities', in_target_months=true) }}
+    {{ published_and_drafts('activities') }}
 ),
 
 events as (

@@ -1,11 +1,6 @@
-with source as (
-    select * from {{ source('crm', 'deals') }}
-),
-
-final as (
-    select
-        {{ stg_crm_columns('deals', source('crm', 'deals')) }}
-    from source
-)
-
-select * from final
+-- A plain select, without dbt's usual import CTEs: PostgreSQL 15 cannot probe the table's
+-- indexes through a view built on CTEs when a query joins to it, and the audit joins every
+-- draft to its parent by id.
+select
+    {{ stg_crm_columns('deals', source('crm', 'deals')) }}
+from {{ source('crm', 'deals') }}

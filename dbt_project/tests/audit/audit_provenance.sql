@@ -1,12 +1,12 @@
 -- every draft row carries its provenance: demo_generated, the job id and a YYYY-MM source month
 with drafts as (
-    select company_id as record_id, is_demo_generated, demo_source_month from {{ ref('audit_companies') }} where is_draft
+    select company_id as record_id, is_demo_generated, demo_source_month from {{ job_drafts('companies') }} as d
     union all
-    select contact_id, is_demo_generated, demo_source_month from {{ ref('audit_contacts') }} where is_draft
+    select contact_id, is_demo_generated, demo_source_month from {{ job_drafts('contacts') }} as d
     union all
-    select deal_id, is_demo_generated, demo_source_month from {{ ref('audit_deals') }} where is_draft
+    select deal_id, is_demo_generated, demo_source_month from {{ job_drafts('deals') }} as d
     union all
-    select activity_id, is_demo_generated, demo_source_month from {{ ref('audit_activities') }} where is_draft
+    select activity_id, is_demo_generated, demo_source_month from {{ job_drafts('activities') }} as d
 )
 
 select * from drafts

@@ -1,12 +1,12 @@
 -- none of the job's drafts belongs to another tenant
 with drafts as (
-    select tenant_id, company_id as record_id from {{ ref('audit_companies') }} where is_draft
+    select tenant_id, company_id as record_id from {{ job_drafts('companies') }} as d
     union all
-    select tenant_id, contact_id from {{ ref('audit_contacts') }} where is_draft
+    select tenant_id, contact_id from {{ job_drafts('contacts') }} as d
     union all
-    select tenant_id, deal_id from {{ ref('audit_deals') }} where is_draft
+    select tenant_id, deal_id from {{ job_drafts('deals') }} as d
     union all
-    select tenant_id, activity_id from {{ ref('audit_activities') }} where is_draft
+    select tenant_id, activity_id from {{ job_drafts('activities') }} as d
 )
 
 select * from drafts

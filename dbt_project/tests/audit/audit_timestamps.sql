@@ -9,16 +9,16 @@ with tenants as (
 drafts as (
     select 'companies' as entity, company_id as record_id, tenant_id, created_at,
         cast(null as timestamp with time zone) as closed_at, demo_source_month
-    from {{ ref('audit_companies') }} where is_draft
+    from {{ job_drafts('companies') }} as d
     union all
     select 'contacts', contact_id, tenant_id, created_at, null, demo_source_month
-    from {{ ref('audit_contacts') }} where is_draft
+    from {{ job_drafts('contacts') }} as d
     union all
     select 'deals', deal_id, tenant_id, created_at, closed_at, demo_source_month
-    from {{ ref('audit_deals') }} where is_draft
+    from {{ job_drafts('deals') }} as d
     union all
     select 'activities', activity_id, tenant_id, created_at, null, demo_source_month
-    from {{ ref('audit_activities') }} where is_draft
+    from {{ job_drafts('activities') }} as d
 ),
 
 located as (

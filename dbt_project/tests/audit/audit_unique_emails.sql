@@ -1,21 +1,22 @@
 -- a draft contact's email is unique within its tenant, against live contacts too
-with contacts as (
-    select contact_id, lower(email) as email
-    from {{ ref('audit_contacts') }}
+with drafts as (
+    select contact_id, tenant_id, lower(email) as email
+    from {{ job_drafts('contacts') }} as c
     where email is not null and not is_deleted
 ),
 
-draft_emails as (
-    select contact_id, lower(email) as email
-    from {{ ref('audit_contacts') }}
-    where is_draft and email is not null and not is_deleted
-),
-
 clashes as (
-    select draft_emails.email, contacts.contact_id
-    from draft_emails
-    inner join contacts
-        on contacts.email = draft_emails.email and contacts.contact_id <> draft_emails.contact_id
+    select drafts.email
+    from drafts
+    inner join {{ ref('stg_crm__contacts') }} as live
+        on live.tenant_id = drafts.tenant_id and lower(live.email) = drafts.email and not live.is_deleted
+
+    union all
+
+    select drafts.email
+    from drafts
+    inner join drafts as other
+        on other.email = drafts.email and other.contact_id <> drafts.contact_id
 )
 
 select email, count(*) as n
