@@ -34,7 +34,7 @@ def test_dbt_test_by_hand_judges_a_job_as_the_compiled_run_does(store: Store, te
         values = {"job_id": job.id, "tenant_id": tenant.id, "as_of": NOW.isoformat()}
         seen["compiled, clean"] = _statuses(dbt.run_job_tests(store, "audit", values))
         store.execute(  # 03:00 in New York: outside business hours
-            "UPDATE draft_contacts SET created_at = ? WHERE id = (SELECT min(id) FROM draft_contacts)",
+            "UPDATE draft_contacts SET created_at = ? WHERE id = (SELECT id FROM draft_contacts ORDER BY id LIMIT 1)",
             ("2025-01-15T08:00:00+00:00",),
         )
         seen["compiled"] = _statuses(dbt.run_job_tests(store, "audit", values))
