@@ -137,8 +137,9 @@ def test_rows_waiting_in_the_old_tables_survive_the_rename(
             " TIMESTAMPTZ '2025-01-02 09:00:00+00', TIMESTAMPTZ '2025-01-02 09:00:00+00',"
             " '00000000-0000-0000-0000-00000000000c')"
         )
-        assert migrate(store) == (3, 4)
-        assert schema_version(store) == 4
+        later = tuple(m.version for m in MIGRATIONS if m.version > 2)
+        assert later[:2] == (3, 4) and migrate(store) == later
+        assert schema_version(store) == later[-1]
         assert store.query("SELECT name, demo_job_id FROM draft_companies") == [
             {"name": "Initech", "demo_job_id": "00000000-0000-0000-0000-00000000000c"}
         ]
