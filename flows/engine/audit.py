@@ -10,6 +10,8 @@ from typing import Any
 from flows.plan.model import PatchPlan
 from flows.store import dbt_runner as dbt
 from flows.store.base import Store
+from flows.store.schema import draft_table
+from generators.frames import ENTITIES
 from generators.metrics import BY_NAME
 
 Target = dict[str, Any]  # {"month", "metric" (dbt column), "name" (camelCase), "expected", "tolerance"}
@@ -70,6 +72,8 @@ def audit_drafts(store: Store, job_id: str, tenant_id: str, as_of: datetime, tar
     Targets, integrity, lifecycle, timestamps and provenance, before anything is published.
     """
     record_targets(store, job_id, targets)
+    if store.backend == "postgres":  # fresh statistics: the planner must know how many drafts there are
+        store.execute(f"ANALYZE {', '.join(draft_table(e) for e in ENTITIES)}")
     return dbt.run_job_tests(store, "audit", _job(job_id, tenant_id, as_of))
 
 

@@ -43,6 +43,8 @@ class PostgresStore(Store):
             first = (str(exc).strip().splitlines() or ["connection failed"])[0]
             raise DemogenError(f"cannot connect to {mask_url(self.url)}: {mask_text(first, self.url)}") from exc
         self._conn.execute("SET TIME ZONE 'UTC'")
+        # demogen's queries are short and indexed: compiling one with JIT took longer than running it.
+        self._conn.execute("SET jit = off")
 
     def _lost(self, cause: BaseException | None = None) -> ConnectionLost:
         first = (str(cause).strip().splitlines() or ["closed"])[0] if cause else "closed"
