@@ -176,6 +176,17 @@ MIGRATIONS = (
             "ALTER TABLE demo_patch_jobs ADD COLUMN lease_expires_at TIMESTAMPTZ",
         ),
     ),
+    # Generation checks its candidate emails and company domains against the tenant's live
+    # ones by lookup, instead of loading them all (flows/engine/context.py).
+    Migration(
+        version=5,
+        name="lookup indexes for unique emails and domains",
+        statements=(),
+        postgres_only=(
+            "CREATE INDEX IF NOT EXISTS idx_contacts_tenant_email ON contacts(tenant_id, lower(email))",
+            "CREATE INDEX IF NOT EXISTS idx_companies_tenant_domain ON companies(tenant_id, lower(domain))",
+        ),
+    ),
 )
 
 BOOKKEEPING = (
