@@ -87,6 +87,7 @@ class Prepared:
     job_id: str
     as_of: datetime
     targets: list[dict[str, Any]] = field(default_factory=list)
+    companies_existing: int = 0  # live companies before the plan's first month, as the preview counted them
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ def prepare(store: Store, plan: PatchPlan, *, as_of: datetime | None = None, job
         seed=seed,
         job_id=job_id or plan_job_id(tenant.id, plan, seed),
         as_of=as_of,
+        companies_existing=companies,
     )
     if result.valid:
         prepared.targets = dbt_audit.job_targets(plan, result.deltas, before)
@@ -353,9 +355,18 @@ def fail(run: JobRun, error: BaseException) -> PatchJob:
 def generate(run: JobRun, prepared: Prepared) -> EntityFrames:
     """Seeded generation of each month's companies, contacts, deals and activities as Polars frames."""
     started = time.perf_counter()
-    context = load_context(run.store, prepared.tenant, prepared.typical_deal_size)
+    preview = prepared.validation.preview
+    allocations = {m.month: m.allocation for m in preview.months} if preview else {}
+    context = load_context(run.store, prepared.tenant, prepared.typical_deal_size, allocations)
     months = [(m, prepared.validation.deltas[m]) for m in prepared.months]
-    frames = generate_plan(months, context, as_of=prepared.as_of, job_id=run.job.id, seed=prepared.seed)
+    frames = generate_plan(
+        months,
+        context,
+        as_of=prepared.as_of,
+        job_id=run.job.id,
+        seed=prepared.seed,
+        companies_available=prepared.companies_existing,
+    )
     counts = frames.counts()
     run.log(
         "generate",
