@@ -78,7 +78,8 @@ def _latest(
     return _frame(store, sql, params, schema)
 
 
-def _ids(values: pl.Series) -> list[str]:
+def _distinct(values: pl.Series) -> list[str]:
+    """The series' values, once each, sorted: a query parameter that does not depend on row order."""
     return sorted(values.drop_nulls().unique().to_list())
 
 
@@ -98,7 +99,7 @@ def _deals_of(store: Store, tenant_id: str, contacts: pl.DataFrame, until: datet
         "AND contact_id IN (SELECT unnest(?::UUID[])) ORDER BY created_at, id"
     )
     since = contacts["created_at"].min()
-    return _frame(store, sql, (tenant_id, since, until, _ids(contacts["id"])), EXISTING_DEALS)
+    return _frame(store, sql, (tenant_id, since, until, _distinct(contacts["id"])), EXISTING_DEALS)
 
 
 def _has_live(store: Store, tenant_id: str, table: str) -> bool:
@@ -113,7 +114,7 @@ def _taken(store: Store, tenant_id: str, table: str, column: str) -> Taken:
     )
 
     def taken(values: pl.Series) -> pl.Series:
-        asked = _ids(values)
+        asked = _distinct(values)
         if not asked:
             return pl.Series(dtype=pl.String)
         return pl.Series([row["value"] for row in store.query(sql, (tenant_id, asked))], dtype=pl.String)
@@ -157,7 +158,7 @@ def load_context(
                 contact_bounds[bound] = max(contact_bounds.get(bound, 0), buying)
     companies = _latest(store, tenant.id, "companies", EXISTING_COMPANIES, company_bounds)
     contacts = _latest(store, tenant.id, "contacts", EXISTING_CONTACTS, contact_bounds)
-    employers = _ids(contacts["company_id"].filter(~contacts["company_id"].is_in(companies["id"].implode())))
+    employers = _distinct(contacts["company_id"].filter(~contacts["company_id"].is_in(companies["id"].implode())))
     if employers:
         companies = pl.concat([companies, _by_id(store, tenant.id, "companies", EXISTING_COMPANIES, employers)]).sort(
             "created_at", "id"
@@ -165,7 +166,8 @@ def load_context(
     # Existing deals matter only to activities on existing contacts (each ties to its contact's latest deal).
     deals = pl.DataFrame(schema=EXISTING_DEALS)
     if any(a.extra_activities for _, a in spans):
-        deals = _deals_of(store, tenant.id, contacts, spans[-1][0][1])
+        (_, plan_end), _ = spans[-1]
+        deals = _deals_of(store, tenant.id, contacts, plan_end)
     has_contacts = not contacts.is_empty() or _has_live(store, tenant.id, "contacts")
     has_companies = not companies.is_empty() or _has_live(store, tenant.id, "companies")
     return TenantContext(
