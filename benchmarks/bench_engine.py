@@ -263,7 +263,7 @@ def bench_publish(dbs: Databases, records: int, repeat: int) -> dict[str, Any]:
     move: list[float] = []
     with open_store(dbs.new("bench_publish")) as store:
         tenant = add_tenant(store, "publish", created_at=datetime(2024, 1, 1, tzinfo=UTC))
-        ctx = load_context(store, tenant, Decimal("10000"))
+        ctx = load_context(store, tenant, Decimal("10000"), {})  # an empty tenant: nothing to sample
         deltas = [(m, month_metrics(records // len(months))) for m in months]
         for rep in range(repeat):
             job_id = str(uuid.uuid5(NS, f"publish-{rep}"))

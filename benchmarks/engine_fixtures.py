@@ -83,6 +83,11 @@ def _spread(n: int, salt: int, modulo: int) -> pl.Expr:
     return ((pl.int_range(n, dtype=pl.Int64) * 2654435761 + salt * 40503) % 4294967291) % modulo
 
 
+def _ids(prefix: int, number: int, row: pl.Expr) -> pl.Expr:
+    """The id of row `row` of an entity (prefix: 1 companies, 2 contacts, 3 deals, 4 activities) of tenant `number`."""
+    return pl.format(f"{prefix:08x}-{number:04x}-4000-8000-{{}}", row.cast(pl.String).str.zfill(12))
+
+
 def synthetic_frames(
     tenant: Tenant, number: int, records: int, first_month: str, months: int
 ) -> dict[str, pl.DataFrame]:
@@ -90,6 +95,8 @@ def synthetic_frames(
 
     Not realistic records (the generators make those, and slower): the KPI read only
     looks at tenant, created_at, deleted_at, status, stage and value, and all of those vary.
+    Contacts belong to companies (their email at the company's domain), deals and activities
+    to contacts, so what generation reads of a tenant's records is there too.
     """
     start = month_start(first_month, tenant.timezone)
     span = int((month_start(add_months(first_month, months), tenant.timezone) - start).total_seconds()) - 1
@@ -99,7 +106,7 @@ def synthetic_frames(
         created = pl.lit(start) + pl.duration(seconds=_spread(n, salt, span))
         row = pl.int_range(n, dtype=pl.Int64)
         return pl.select(
-            id=pl.format(f"{prefix:08x}-{number:04x}-4000-8000-{{}}", row.cast(pl.String).str.zfill(12)),
+            id=_ids(prefix, number, row),
             tenant_id=pl.lit(tenant.id),
             owner_id=pl.lit(None, pl.String),
             created_at=created,
@@ -121,11 +128,12 @@ def synthetic_frames(
     )
     n = sizes["contacts"]
     statuses = pl.Series(["lead", "lead", "prospect", "customer"])
+    employer = _spread(n, 8, max(sizes["companies"], 1))
     contacts = base(2, n, 2).with_columns(
-        company_id=pl.lit(None, pl.String),
+        company_id=_ids(1, number, employer) if sizes["companies"] else pl.lit(None, pl.String),
         first_name=pl.lit("Ada"),
         last_name=pl.format("Person {}", pl.int_range(n)),
-        email=pl.format("p{}@example.com", pl.int_range(n)),
+        email=pl.format("p{}@company{}.example", pl.int_range(n), employer),
         phone=pl.lit(None, pl.String),
         job_title=pl.lit("Buyer"),
         status=pl.lit(statuses).gather(_spread(n, 3, 4)),
@@ -133,8 +141,9 @@ def synthetic_frames(
     )
     n = sizes["deals"]
     stages = pl.Series([stage_id(tenant.id, s) for s in ("Won", "Won", "Lost", "Qualified", "Proposal", "Qualified")])
+    buyer = _spread(n, 9, max(sizes["contacts"], 1))
     deals = base(3, n, 4).with_columns(
-        contact_id=pl.lit(None, pl.String),
+        contact_id=_ids(2, number, buyer) if sizes["contacts"] else pl.lit(None, pl.String),
         company_id=pl.lit(None, pl.String),
         stage_id=pl.lit(stages).gather(_spread(n, 5, 6)),
         name=pl.format("Deal {}", pl.int_range(n)),
@@ -145,7 +154,9 @@ def synthetic_frames(
     )
     n = sizes["activities"]
     activities = base(4, n, 7).with_columns(
-        contact_id=pl.lit(None, pl.String),
+        contact_id=_ids(2, number, _spread(n, 10, max(sizes["contacts"], 1)))
+        if sizes["contacts"]
+        else pl.lit(None, pl.String),
         deal_id=pl.lit(None, pl.String),
         company_id=pl.lit(None, pl.String),
         type=pl.lit("call"),

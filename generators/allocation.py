@@ -47,6 +47,11 @@ class MonthAllocation:
     def records(self) -> int:
         return self.leads + self.non_lead_contacts + self.companies + self.deals + self.activities
 
+    @property
+    def extra_activities(self) -> int:
+        """Activities beyond ACTIVITIES_PER_CONTACT per new contact: they go to any contact, existing ones too."""
+        return max(0, self.activities - ACTIVITIES_PER_CONTACT * self.non_lead_contacts)
+
     def as_dict(self) -> dict[str, object]:
         return asdict(self) | {"deals": self.deals, "records": self.records}
 

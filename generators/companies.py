@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from generators.scope import Scope, seconds_after
-from generators.text import ascii_letters, make_unique
+from generators.text import ascii_letters, make_unique, taken_among
 from generators.vocab import (
     INDUSTRIES,
     INDUSTRY_WORDS,
@@ -130,7 +130,7 @@ def _finish(scope: Scope, frame: pl.DataFrame, industries: list[str]) -> pl.Data
         .then(hyphened)
         .otherwise(short)
     )
-    taken = existing_companies(scope)["domain"].drop_nulls()
+    taken = taken_among(existing_companies(scope)["domain"], scope.ctx.domains_taken)
     numbered = pl.concat_str(pl.col("stem"), pl.col("worda"), pl.lit("{n}."), tld)
     narrow = frame.select("stem", "worda", "local_tld", "domain_style")
     domain = make_unique(narrow, [preferred, joined, hyphened], numbered, taken)

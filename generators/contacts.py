@@ -8,7 +8,7 @@ from generators.allocation import MonthAllocation
 from generators.companies import existing_companies
 from generators.placement import pick_parents
 from generators.scope import Scope
-from generators.text import make_unique
+from generators.text import make_unique, taken_among
 from generators.vocab import CONTACT_SOURCES, CONTACT_STATUS_SHARES, LEAD_SOURCES
 
 NEW_COMPANY_PULL = 3.0  # a company created this month attracts this many times more contacts
@@ -117,7 +117,7 @@ def build_contacts(scope: Scope, alloc: MonthAllocation, companies: pl.DataFrame
         }
     )
     local = _email_local()
-    taken = scope.ctx.contacts["email"].drop_nulls().str.to_lowercase()
+    taken = taken_among(scope.ctx.contacts["email"], scope.ctx.emails_taken)
     email = make_unique(
         frame.select("domain", local=local),
         [pl.concat_str(pl.col("local"), pl.lit("@"), pl.col("domain"))],

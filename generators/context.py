@@ -9,6 +9,7 @@ from decimal import Decimal
 import polars as pl
 
 from generators.frames import TS, UUID
+from generators.text import Taken
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,13 @@ EXISTING_DEALS: dict[str, pl.DataType] = {"id": UUID, "contact_id": UUID, "compa
 
 @dataclass(frozen=True)
 class TenantContext:
-    """A tenant as the generators see it. Existing frames may be a relevant subset of the tenant's rows."""
+    """A tenant as the generators see it.
+
+    The existing frames may hold only the records new ones may attach to (a store loads a
+    bounded sample around the plan's months). Then `emails_taken` and `domains_taken` say
+    which candidate emails and company domains the tenant's other live records already
+    use; None means the frames hold every live record.
+    """
 
     tenant_id: str
     timezone: str  # IANA name, e.g. "America/New_York"
@@ -56,6 +63,8 @@ class TenantContext:
     companies: pl.DataFrame = field(default_factory=lambda: _existing(EXISTING_COMPANIES))
     contacts: pl.DataFrame = field(default_factory=lambda: _existing(EXISTING_CONTACTS))
     deals: pl.DataFrame = field(default_factory=lambda: _existing(EXISTING_DEALS))
+    emails_taken: Taken | None = None
+    domains_taken: Taken | None = None
 
     @property
     def won_stages(self) -> tuple[Stage, ...]:

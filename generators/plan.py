@@ -42,15 +42,21 @@ def generate_plan(
     as_of: datetime,
     job_id: str,
     seed: int | str,
+    companies_available: int | None = None,
 ) -> EntityFrames:
     """Every month's records, in calendar order, with ordinals unique across the job.
 
     Like the preview, a month's allocation sees the tenant's companies from before the
-    plan's first month plus those created by the plan's earlier months.
+    plan's first month plus those created by the plan's earlier months. Those before the
+    first month are `companies_available` (the preview's count) when given, else counted
+    in `ctx.companies` (which must then hold them all).
     """
     ordered = sorted(months, key=lambda entry: entry[0])
     ordinals = dict.fromkeys(ENTITIES, 0)
-    available = companies_before(ctx, ordered[0][0]) if ordered else 0
+    if companies_available is not None:
+        available = companies_available
+    else:
+        available = companies_before(ctx, ordered[0][0]) if ordered else 0
     batches: list[EntityFrames] = []
     for month, deltas in ordered:
         batch = generate_month(

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import polars as pl
+
+# Given candidate values (lower-case text), those already in use. A lookup rather than a set:
+# a tenant's emails need not all be in memory, only the candidates are looked up.
+Taken = Callable[[pl.Series], pl.Series]
 
 # Letters NFKD does not decompose, and German's conventional spellings in addresses.
 _FOLD = str.maketrans(
@@ -123,20 +128,44 @@ def _rank_in_group(values: pl.Series) -> pl.Series:
     return pl.Series(values=[0] * len(values), dtype=pl.Int64).scatter(order, ranks)
 
 
-def make_unique(frame: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr, taken: pl.Series) -> pl.Series:
+def taken_among(values: pl.Series, elsewhere: Taken | None = None) -> Taken:
+    """The Taken of `values` (compared lower-case), plus whatever `elsewhere` reports."""
+    known = values.drop_nulls().cast(pl.String).str.to_lowercase().unique().implode()
+
+    def taken(candidates: pl.Series) -> pl.Series:
+        found = candidates.filter(candidates.is_in(known))
+        return found if elsewhere is None else pl.concat([found, elsewhere(candidates).cast(pl.String)])
+
+    return taken
+
+
+def make_unique(frame: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr, taken: Taken) -> pl.Series:
     """Per row, the first candidate not taken and not used by an earlier row.
 
     Rows whose every candidate is gone get `numbered` with "{n}" replaced by 2, 3, ...
-    `taken` holds values already in use (compared as given; pass lower-case text).
+    `taken` is asked about each value once: every row's candidates at the start, then each
+    round's new numbered values (candidates are lower-case text).
     Each round only revisits the rows that clashed in the previous one.
     """
     pending = frame.with_columns(_row=pl.int_range(pl.len(), dtype=pl.Int64), _level=pl.lit(0, pl.Int64))
-    used = taken.cast(pl.String).unique()
+    asked = pl.Series(dtype=pl.String)  # every value `taken` was asked about
+    used = pl.Series(dtype=pl.String)  # values found taken, or settled by an earlier row
+
+    def ask(values: pl.Series) -> None:
+        nonlocal asked, used
+        new = values.drop_nulls().unique(maintain_order=True)
+        new = new.filter(~new.is_in(asked.implode()))
+        if not new.is_empty():
+            asked = pl.concat([asked, new])
+            used = pl.concat([used, taken(new).cast(pl.String)])
+
+    ask(pl.concat([frame.select(candidate.cast(pl.String)).to_series() for candidate in candidates]))
     settled: list[pl.DataFrame] = []
     for round_ in range(10_000):
         if pending.is_empty():
             break
         pending = _values_at_levels(pending, candidates, numbered)
+        ask(pending["_value"])
         pending = pending.with_columns(
             _ok=~pl.col("_value").is_in(used.implode()) & pl.col("_value").is_first_distinct()
         )

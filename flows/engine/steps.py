@@ -87,6 +87,7 @@ class Prepared:
     job_id: str
     as_of: datetime
     targets: list[dict[str, Any]] = field(default_factory=list)
+    companies_existing: int = 0  # live companies before the plan's first month, as the preview counted them (capped)
 
 
 @dataclass(frozen=True)
@@ -146,21 +147,42 @@ def job_id_for(store: Store, plan: PatchPlan, job_id: str | None = None) -> str:
 # --- prepare ---------------------------------------------------------------------------------
 
 
+# The allocation only asks whether a tenant has companies before a month (when it has none,
+# contacts bring their own): counting past this would cost a scan of a large tenant's companies.
+COMPANIES_COUNTED = 1_000
+
+
 def _companies_before(store: Store, tenant: Tenant, first_month_start: datetime) -> int:
+    """The tenant's live companies created before the plan's first month, counted up to COMPANIES_COUNTED."""
     return int(
         store.scalar(
-            "SELECT count(*) AS n FROM companies WHERE tenant_id = ? AND deleted_at IS NULL AND created_at < ?",
-            (tenant.id, first_month_start),
+            "SELECT count(*) AS n FROM (SELECT 1 AS one FROM companies "
+            "WHERE tenant_id = ? AND deleted_at IS NULL AND created_at < ? LIMIT ?) AS counted",
+            (tenant.id, first_month_start, COMPANIES_COUNTED),
         )
     )
 
 
+def _runs(months: list[str]) -> list[tuple[str, str]]:
+    """Sorted months as (first, last) runs of consecutive months."""
+    runs: list[tuple[str, str]] = []
+    for month in months:
+        if runs and month_index(month) == month_index(runs[-1][1]) + 1:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs
+
+
 def _before_kpis(store: Store, tenant: Tenant, months: list[str], as_of: datetime) -> dict[str, MonthKpis]:
-    """KPIs of the plan's months; months outside tenant creation..now (V-2 errors) read as zeros."""
+    """KPIs of the plan's months (not of the months between them); months outside tenant
+    creation..now (V-2 errors) read as zeros."""
     lowest = month_index(month_of(tenant.created_at, tenant.timezone))
     highest = month_index(month_of(as_of, tenant.timezone))
     readable = [m for m in months if lowest <= month_index(m) <= highest]
-    kpis = monthly_kpis(store, tenant, readable[0], readable[-1]) if readable else {}
+    kpis: dict[str, MonthKpis] = {}
+    for first, last in _runs(readable):
+        kpis |= monthly_kpis(store, tenant, first, last)
     return {m: kpis.get(m) or zero_kpis() for m in months}
 
 
@@ -184,6 +206,7 @@ def prepare(store: Store, plan: PatchPlan, *, as_of: datetime | None = None, job
         seed=seed,
         job_id=job_id or plan_job_id(tenant.id, plan, seed),
         as_of=as_of,
+        companies_existing=companies,
     )
     if result.valid:
         prepared.targets = dbt_audit.job_targets(plan, result.deltas, before)
@@ -353,9 +376,18 @@ def fail(run: JobRun, error: BaseException) -> PatchJob:
 def generate(run: JobRun, prepared: Prepared) -> EntityFrames:
     """Seeded generation of each month's companies, contacts, deals and activities as Polars frames."""
     started = time.perf_counter()
-    context = load_context(run.store, prepared.tenant, prepared.typical_deal_size)
+    preview = prepared.validation.preview
+    allocations = {m.month: m.allocation for m in preview.months} if preview else {}
+    context = load_context(run.store, prepared.tenant, prepared.typical_deal_size, allocations)
     months = [(m, prepared.validation.deltas[m]) for m in prepared.months]
-    frames = generate_plan(months, context, as_of=prepared.as_of, job_id=run.job.id, seed=prepared.seed)
+    frames = generate_plan(
+        months,
+        context,
+        as_of=prepared.as_of,
+        job_id=run.job.id,
+        seed=prepared.seed,
+        companies_available=prepared.companies_existing,
+    )
     counts = frames.counts()
     run.log(
         "generate",

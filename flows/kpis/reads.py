@@ -16,6 +16,7 @@ from generators.metrics import METRICS
 
 MonthKpis = dict[str, int | Decimal]
 DEFAULT_DEAL_SIZE = Decimal("10000")
+TYPICAL_DEAL_SAMPLE = 1_000  # the tenant's latest live deals whose median is its typical deal size
 
 _SUMS = ", ".join(f"sum({m.column}) AS {m.column}" for m in METRICS)
 
@@ -68,11 +69,15 @@ def kpis_json(kpis: dict[str, MonthKpis]) -> dict[str, Any]:
 
 
 def typical_deal_size(store: Store, tenant: Tenant) -> Decimal:
-    """The median value of the tenant's live deals; 10,000 when it has none."""
+    """The median value of the tenant's latest TYPICAL_DEAL_SAMPLE live deals; 10,000 when it has none.
+
+    The latest ones, by the (tenant_id, created_at) index, so the read costs the same on any tenant.
+    """
     median = store.scalar(
-        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS median "
-        "FROM deals WHERE tenant_id = ? AND deleted_at IS NULL",
-        (tenant.id,),
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS median FROM "
+        "(SELECT value FROM deals WHERE tenant_id = ? AND deleted_at IS NULL "
+        "ORDER BY created_at DESC, id DESC LIMIT ?) AS latest",
+        (tenant.id, TYPICAL_DEAL_SAMPLE),
     )
     return Decimal(str(median)).quantize(Decimal("0.01")) if median else DEFAULT_DEAL_SIZE
 

@@ -176,11 +176,23 @@ MIGRATIONS = (
             "ALTER TABLE demo_patch_jobs ADD COLUMN lease_expires_at TIMESTAMPTZ",
         ),
     ),
+    # Generation checks its candidate emails and company domains against the tenant's live
+    # ones by lookup, instead of loading them all (flows/engine/context.py); the audit probes
+    # each drafted email the same way.
+    Migration(
+        version=5,
+        name="lookup indexes for unique emails and domains",
+        statements=(),
+        postgres_only=(
+            "CREATE INDEX IF NOT EXISTS idx_contacts_tenant_email ON contacts(tenant_id, lower(email))",
+            "CREATE INDEX IF NOT EXISTS idx_companies_tenant_domain ON companies(tenant_id, lower(domain))",
+        ),
+    ),
     # Each patch job's targets as rows: its dbt audit and verification read them by job id,
     # so the tests compile once for every job. No foreign key: DuckDB would refuse updates of
     # the job row it references.
     Migration(
-        version=5,
+        version=6,
         name="patch job targets",
         statements=(
             """CREATE TABLE IF NOT EXISTS demo_patch_job_targets (
@@ -192,8 +204,6 @@ MIGRATIONS = (
   PRIMARY KEY (job_id, month, metric)
 )""",
         ),
-        # The audit probes each drafted email against the tenant's live contacts.
-        postgres_only=("CREATE INDEX IF NOT EXISTS idx_contacts_tenant_email ON contacts (tenant_id, lower(email))",),
     ),
 )
 

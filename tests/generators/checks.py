@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TypedDict, TypeVar, Unpack
@@ -69,12 +70,7 @@ def make_ctx(
     tenant_id: str = "11111111-2222-3333-4444-555555555555",
     typical_deal_size: Decimal = Decimal("12000"),
 ) -> TenantContext:
-    extra = {
-        name: frame
-        for name, frame in (("companies", companies), ("contacts", contacts), ("deals", deals))
-        if frame is not None
-    }
-    return TenantContext(
+    ctx = TenantContext(
         tenant_id=tenant_id,
         timezone=timezone,
         locale=locale,
@@ -83,7 +79,12 @@ def make_ctx(
         owner_ids=("owner-a", "owner-b", "owner-c"),
         stages=STAGES,
         typical_deal_size=typical_deal_size,
-        **extra,
+    )
+    return replace(
+        ctx,
+        companies=ctx.companies if companies is None else companies,
+        contacts=ctx.contacts if contacts is None else contacts,
+        deals=ctx.deals if deals is None else deals,
     )
 
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import polars as pl
 import pytest
 
-from flows.kpis.reads import data_range, kpis_json, latest_month_with_data, monthly_kpis, typical_deal_size
+from flows.kpis.reads import (
+    TYPICAL_DEAL_SAMPLE,
+    data_range,
+    kpis_json,
+    latest_month_with_data,
+    monthly_kpis,
+    typical_deal_size,
+)
 from flows.store import Store
-from tests.helpers import insert_rows, insert_tenant, stage_id
+from generators.frames import SCHEMAS, conform
+from tests.helpers import insert_rows, insert_tenant, new_id, stage_id
 
 
 def at(text: str) -> datetime:
@@ -179,6 +188,30 @@ def test_typical_deal_size_and_latest_month(store: Store, tenant) -> None:
     )
     assert typical_deal_size(store, tenant) == Decimal("300.00")
     assert latest_month_with_data(store, tenant) == "2025-03"
+
+
+def test_typical_deal_size_is_the_median_of_the_latest_deals(store: Store, tenant) -> None:
+    # More older deals at 500 than latest ones at 100: the whole tenant's median would be 500.
+    n = 2 * TYPICAL_DEAL_SAMPLE + 1
+    start = at("2024-01-01T12:00:00+00:00")
+    stamps = [start + timedelta(hours=i) for i in range(n)]
+    deals = pl.DataFrame(
+        {
+            "id": [new_id("deal", i) for i in range(n)],
+            "tenant_id": [tenant.id] * n,
+            "stage_id": [stage_id(tenant.id, "Won")] * n,
+            "name": [f"d{i}" for i in range(n)],
+            "currency": ["USD"] * n,
+            "demo_generated": [True] * n,
+            "value": [Decimal(500 if i < n - TYPICAL_DEAL_SAMPLE else 100) for i in range(n)],
+            "created_at": stamps,
+            "updated_at": stamps,
+        },
+        schema_overrides={"created_at": SCHEMAS["deals"]["created_at"], "updated_at": SCHEMAS["deals"]["updated_at"]},
+    )
+    missing = [pl.lit(None, dtype).alias(name) for name, dtype in SCHEMAS["deals"].items() if name not in deals]
+    store.load_frame("deals", conform("deals", deals.with_columns(missing)))
+    assert typical_deal_size(store, tenant) == Decimal("100.00")
 
 
 def test_data_range_spans_first_to_last_month_with_data(store: Store, tenant) -> None:
