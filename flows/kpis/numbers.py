@@ -32,7 +32,10 @@ def to_plain_number(value: Number) -> int | float:
         return value
     if value.is_finite() and value == value.to_integral_value() and abs(value) < _HUGE_JSON:
         return int(value)
-    return float(value)
+    number = float(value)
+    # 572405008483958.94 has more digits than a float: it becomes 572405008483959.0, written
+    # back as 572405008483959 so that a plan written and read again says the same.
+    return int(number) if number.is_integer() and abs(number) < _HUGE_JSON else number
 
 
 def as_number(metric: str, value: Any) -> Number:

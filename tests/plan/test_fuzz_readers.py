@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from flows.plan.model import PatchPlan, canonical_json
@@ -48,6 +48,13 @@ def _use(plan: PatchPlan) -> None:
 
 @FUZZ
 @given(case=plan_texts)
+@example(  # more digits than a float holds: it must read back as it was written
+    case=(
+        "json",
+        '{"tenant": "acme-corp-demo", "mode": "additive", "planType": "deltas", "months": '
+        '[{"month": "2024-12", "metrics": {"leadsCreated": "572405008483958.94"}}]}',
+    )
+)
 def test_any_plan_text_reads_as_a_plan_or_one_clear_line(case: tuple[str, str]) -> None:
     format, text = case
     for fmt in (format, sniff_format(text)):
