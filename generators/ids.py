@@ -6,7 +6,6 @@ import uuid
 from operator import methodcaller
 
 import polars as pl
-import pyarrow as pa
 
 try:  # CPython's built-in SHA-1 costs half of OpenSSL's per call on inputs this small
     from _sha1 import sha1  # type: ignore[import-not-found]  # typeshed has no stub for this CPython module
@@ -47,6 +46,8 @@ def uuid5_range(namespace: uuid.UUID, entity: str, start: int, n: int) -> pl.Ser
         if group < len(_GROUPS) - 1:
             text[dst::36] = b"-" * n
             dst += 1
+    import pyarrow as pa  # deferred: importing pyarrow (~0.1 s) is for commands that generate records
+
     fixed = pa.Array.from_buffers(pa.binary(36), n, [None, pa.py_buffer(bytes(text))])
     return pl.Series("id", fixed.cast(pa.string()))
 

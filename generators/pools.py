@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
-from faker import Faker
 
 from generators.text import ascii_letters
 from generators.vocab import (
@@ -21,6 +21,9 @@ from generators.vocab import (
     JOB_TITLES,
     LEGAL_FORMS,
 )
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 POOL_SIZE = 300
 POOL_SEED = 20250101  # pools are the same in every job; the job's seed picks from them
@@ -44,6 +47,8 @@ class Pools:
 
 @functools.lru_cache(maxsize=8)
 def _faker(locale: str) -> Faker:
+    from faker import Faker  # deferred: importing Faker (~0.1 s) is for commands that generate records
+
     return Faker(locale)
 
 

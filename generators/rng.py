@@ -7,7 +7,6 @@ import math
 from collections.abc import Sequence
 
 import polars as pl
-import pyarrow.compute as pc
 
 
 def derive(*parts: object) -> int:
@@ -30,6 +29,8 @@ class Rng:
 
     def uniform(self, name: str, n: int) -> pl.Series:
         """n floats in [0, 1)."""
+        import pyarrow.compute as pc  # deferred: importing pyarrow (~0.1 s) is for commands that generate records
+
         return pl.Series(name, pc.random(n, initializer=self.seed(name)), dtype=pl.Float64)
 
     def integers(self, name: str, n: int, high: int) -> pl.Series:

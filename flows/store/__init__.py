@@ -8,14 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flows.store.base import Row, Store
-from flows.store.duckdb_store import DEFAULT_WAIT_SECONDS, DuckDBStore
 from flows.store.migrate import ensure_initialised
-from flows.store.postgres_store import PostgresStore
 from flows.store.urls import mask_url
 from generators.errors import UsageError
 
 DEFAULT_URL = "duckdb:///demogen.duckdb"
 URL_HELP = "duckdb:///relative.duckdb, duckdb:////absolute/path.duckdb or postgresql://user@host:port/db"
+# How long connecting waits for a DuckDB file that another process runs a job on.
+DEFAULT_WAIT_SECONDS = 120.0
 
 __all__ = ["DEFAULT_URL", "Row", "Store", "connect", "database_url", "open_store"]
 
@@ -34,6 +34,18 @@ def _duckdb_path(url: str) -> Path:
     return Path(path)
 
 
+def _duckdb_store(url: str, path: Path, wait_seconds: float) -> Store:
+    from flows.store.duckdb_store import DuckDBStore  # deferred: PostgreSQL runs never need duckdb
+
+    return DuckDBStore(url, path, wait_seconds)
+
+
+def _postgres_store(url: str) -> Store:
+    from flows.store.postgres_store import PostgresStore  # deferred: DuckDB runs never need psycopg
+
+    return PostgresStore(url)
+
+
 def connect(url: str | None = None, *, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Store:
     """Connect without touching the schema (migrations use this).
 
@@ -42,11 +54,11 @@ def connect(url: str | None = None, *, wait_seconds: float = DEFAULT_WAIT_SECOND
     url = database_url(url)
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme == "duckdb":
-        return DuckDBStore(url, _duckdb_path(url), wait_seconds)
+        return _duckdb_store(url, _duckdb_path(url), wait_seconds)
     if scheme in ("postgresql", "postgres"):
-        return PostgresStore(url)
+        return _postgres_store(url)
     if not scheme and url.endswith(".duckdb"):
-        return DuckDBStore(f"duckdb:///{url}", Path(url), wait_seconds)
+        return _duckdb_store(f"duckdb:///{url}", Path(url), wait_seconds)
     raise UsageError(f"unknown database URL scheme in '{mask_url(url)}': use {URL_HELP}")
 
 

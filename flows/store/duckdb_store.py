@@ -26,7 +26,6 @@ _LOCKS_GUARD = threading.Lock()
 # Across processes, a job holds an exclusive flock on `<file>.job-lock` from its tenant lock to its end,
 # and keeps it while it hands the file to dbt: another process waits for it rather than grab the file.
 _JOB_FILES: dict[str, tuple[int, int]] = {}  # lock file -> (descriptor, jobs of this process holding it)
-DEFAULT_WAIT_SECONDS = 120.0
 _POLL_SECONDS = 0.2
 
 
@@ -90,7 +89,7 @@ def _give_job_file(lock_path: str) -> None:
 class DuckDBStore(Store):
     backend = "duckdb"
 
-    def __init__(self, url: str, path: Path, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> None:
+    def __init__(self, url: str, path: Path, wait_seconds: float) -> None:
         self.url = url
         self.path = path
         self.wait_seconds = wait_seconds  # how long to wait for a file another process is using

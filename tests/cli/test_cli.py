@@ -140,3 +140,23 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("error:") and "'2025/01'" in result.stderr
+
+
+def _loaded_after(code: str, tmp_path: Path) -> list[str]:
+    """Which libraries that only some commands need a new process has loaded after running `code`."""
+    optional = ("duckdb", "psycopg", "faker", "pyarrow")
+    probe = f"{code}\nimport sys\nprint(*(m for m in {optional!r} if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=True)
+    return result.stdout.split()
+
+
+def test_start_up_loads_no_database_driver_nor_generation_library(tmp_path: Path) -> None:
+    """Importing the CLI loads neither backend's driver nor what only generation needs (~0.5 s of imports)."""
+    assert _loaded_after("import flows.cli.main", tmp_path) == []
+
+
+def test_a_duckdb_connection_loads_duckdb_alone(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'x.duckdb'}"
+    assert _loaded_after(
+        f"import flows.cli.main\nfrom flows.store import connect\nconnect({url!r}).close()", tmp_path
+    ) == ["duckdb"]
