@@ -123,6 +123,24 @@ def _rank_in_group(values: pl.Series) -> pl.Series:
     return pl.Series(values=[0] * len(values), dtype=pl.Int64).scatter(order, ranks)
 
 
+def _first_distinct(values: pl.Series) -> pl.Series:
+    """values.is_first_distinct(), exactly, for the cost of 64-bit keys: hashing a whole column of
+    strings is several times dearer, and only rows whose key came earlier are compared as text."""
+    suspect = ~values.hash(seed=0).is_first_distinct()
+    if not suspect.any():
+        return ~suspect
+    related = values.is_in(values.filter(suspect).implode())
+    return (~suspect).scatter(related.arg_true(), values.filter(related).is_first_distinct())
+
+
+def _in_use(values: pl.Series, used: pl.Series) -> pl.Series:
+    """values.is_in(used), hashing the shorter side: `used` grows to every settled value while
+    the later rounds only check the few rows that clashed."""
+    if len(used) > len(values):
+        used = used.filter(used.is_in(values.implode()))
+    return values.is_in(used.implode())
+
+
 def make_unique(frame: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr, taken: pl.Series) -> pl.Series:
     """Per row, the first candidate not taken and not used by an earlier row.
 
@@ -131,31 +149,39 @@ def make_unique(frame: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Exp
     Each round only revisits the rows that clashed in the previous one.
     """
     pending = frame.with_columns(_row=pl.int_range(pl.len(), dtype=pl.Int64), _level=pl.lit(0, pl.Int64))
-    used = taken.cast(pl.String).unique()
-    settled: list[pl.DataFrame] = []
+    used = [taken.cast(pl.String)]
+    values = pl.Series("_value", [], dtype=pl.String)
     for round_ in range(10_000):
         if pending.is_empty():
             break
         pending = _values_at_levels(pending, candidates, numbered)
-        pending = pending.with_columns(
-            _ok=~pl.col("_value").is_in(used.implode()) & pl.col("_value").is_first_distinct()
-        )
-        done = pending.filter(pl.col("_ok")).select("_row", "_value")
-        settled.append(done)
-        used = pl.concat([used, done["_value"]])
-        pending = pending.filter(~pl.col("_ok"))
+        if round_ == 0:  # every row, in row order: later rounds overwrite the rows that clash
+            values = pending["_value"]
+        ok = _first_distinct(pending["_value"])
+        in_use = pl.concat(used, rechunk=False)
+        if len(in_use):
+            ok = ok & ~_in_use(pending["_value"], in_use)
+        done = pending.filter(ok)
+        if round_:
+            values = values.scatter(done["_row"], done["_value"])
+        used.append(done["_value"])
+        pending = pending.filter(~ok)
         # After the first round, rows sharing a value move to distinct levels at once.
         step = _rank_in_group(pending["_value"]) + 1 if round_ == 0 else 1
         pending = pending.with_columns(_level=pl.col("_level") + step)
     else:  # pragma: no cover
         raise RuntimeError("make_unique did not converge")
-    values = pl.concat(settled) if settled else pl.DataFrame(schema={"_row": pl.Int64, "_value": pl.String})
-    return values.sort("_row")["_value"]
+    return values
 
 
 def _values_at_levels(pending: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr) -> pl.DataFrame:
     """Each row's candidate at its level, computing every expression only on its own rows."""
     levels = len(candidates)
+    number = (pl.col("_level") - levels + 2).cast(pl.String)
+    spelled = [*candidates, numbered.str.replace("{n}", number, literal=True)]
+    spelling = pending["_level"].clip(upper_bound=levels)  # index into spelled
+    if (spelling == spelling[0]).all():  # one spelling (always so in the first round): no split, no reordering
+        return pending.with_columns(_value=spelled[spelling[0]])
     parts = []
     for level, candidate in enumerate(candidates):
         rows = pending.filter(pl.col("_level") == level)
@@ -163,7 +189,6 @@ def _values_at_levels(pending: pl.DataFrame, candidates: list[pl.Expr], numbered
             parts.append(rows.with_columns(_value=candidate))
     rows = pending.filter(pl.col("_level") >= levels)
     if rows.height:
-        number = (pl.col("_level") - levels + 2).cast(pl.String)
-        parts.append(rows.with_columns(_value=numbered.str.replace("{n}", number, literal=True)))
+        parts.append(rows.with_columns(_value=spelled[levels]))
     # Back in row order, so "an earlier row" keeps meaning the earlier row.
     return pl.concat(parts).sort("_row")
