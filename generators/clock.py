@@ -47,7 +47,7 @@ class Clock:
     def mass_at(self, t: pl.Series) -> pl.Series:
         """Mass elapsed at instants t (seconds)."""
         if not self.segments.height:
-            return pl.Series(values=[0.0] * len(t), dtype=pl.Float64)
+            return pl.repeat(0.0, len(t), dtype=pl.Float64, eager=True)
         idx = self.segments["start"].search_sorted(t, side="right").cast(pl.Int64) - 1
         frame = self.segments.gather(idx.clip(0)).with_columns(t=t, idx=idx)
         within = pl.col("t") - pl.col("start")
@@ -78,6 +78,11 @@ class Clock:
         drawn = self.at_mass(floor + u * (self.total - floor))
         # Float rounding may land a second early inside lower's own segment: clamp.
         return pl.select(pl.max_horizontal(drawn, lower)).to_series()
+
+
+def _broadcast(one: pl.Series, n: int) -> pl.Series:
+    """The single value of `one`, n times (what a whole column of the same input maps to)."""
+    return pl.repeat(one[0], n, dtype=one.dtype, eager=True) if len(one) else one
 
 
 def _epoch(day: date, hour: int, zone: ZoneInfo) -> int:
@@ -120,7 +125,8 @@ class Window:
         lower = pl.select(pl.max_horizontal(lower.cast(pl.Int64), pl.lit(self.lo, pl.Int64))).to_series()
         if days.total <= 0:
             return ends.sample_after(lower, u, ends.mass_at(lower))
-        floor = days.mass_at(lower)
+        same = lower.min() == lower.max()  # one bound for every row: a batch placed anywhere in the window
+        floor = _broadcast(days.mass_at(lower.head(1)), len(lower)) if same else days.mass_at(lower)
         stamps = days.sample_after(lower, u, floor)
         if ends.total <= 0:
             return stamps

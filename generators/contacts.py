@@ -81,7 +81,7 @@ def build_contacts(scope: Scope, alloc: MonthAllocation, companies: pl.DataFrame
     first = pools.first_names.gather(rng.pick("first", n, pools.first_names["weight"]))
     last = pools.last_names.gather(rng.pick("last", n, pools.last_names["weight"]))
     phone = pools.phones.gather(rng.integers("phone", n, pools.phones.height))
-    is_lead = rng.ranks("lead", n) < alloc.leads
+    is_lead = rng.chosen("lead", n, alloc.leads)
     lead_source = pl.Series([s for s, _ in LEAD_SOURCES]).gather(
         rng.pick("lead_source", n, [w for _, w in LEAD_SOURCES])
     )
@@ -110,7 +110,7 @@ def build_contacts(scope: Scope, alloc: MonthAllocation, companies: pl.DataFrame
             "pair2": rng.integers("phone2", n, 100),
             "job_title": pools.job_titles.gather(rng.integers("title", n, len(pools.job_titles))),
             "is_lead": is_lead,
-            "status": pl.Series(["lead"] * n).zip_with(is_lead, status),
+            "status": pl.repeat("lead", n, dtype=pl.String, eager=True).zip_with(is_lead, status),
             "source": lead_source.zip_with(is_lead, contact_source),
             "owner_id": scope.owners("contacts", n),
             "created_s": created,

@@ -176,7 +176,9 @@ def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, me
     )
     ctx = scope.ctx
     stage = {
-        kind: _stage_ids(rng, f"stage.{kind}", n, stages, decay) if stages else pl.Series([None] * n, dtype=pl.String)
+        kind: _stage_ids(rng, f"stage.{kind}", n, stages, decay)
+        if stages
+        else pl.repeat(None, n, dtype=pl.String, eager=True)
         for kind, stages, decay in (
             ("won", ctx.won_stages, 0.0),
             ("open", ctx.open_stages, FUNNEL_DECAY),
