@@ -7,6 +7,8 @@ import unicodedata
 
 import polars as pl
 
+from generators.series import at_most
+
 # Letters NFKD does not decompose, and German's conventional spellings in addresses.
 _FOLD = str.maketrans(
     {
@@ -101,6 +103,7 @@ _GREEK = dict(
 )
 _TRANSLIT = str.maketrans(_CYRILLIC | _GREEK)
 _NOT_SLUG = re.compile(r"[^a-z]+")
+_LONG = 20_000  # rows from which hashing strings to 64-bit keys first pays off
 
 
 def ascii_letters(text: str) -> str:
@@ -124,8 +127,10 @@ def _rank_in_group(values: pl.Series) -> pl.Series:
 
 
 def _first_distinct(values: pl.Series) -> pl.Series:
-    """values.is_first_distinct(), exactly, for the cost of 64-bit keys: hashing a whole column of
-    strings is several times dearer, and only rows whose key came earlier are compared as text."""
+    """values.is_first_distinct(), exactly. On a long column of strings, 64-bit keys are several
+    times cheaper to hash, and only rows whose key came earlier are compared as text."""
+    if len(values) < _LONG:
+        return values.is_first_distinct()
     suspect = ~values.hash(seed=0).is_first_distinct()
     if not suspect.any():
         return ~suspect
@@ -175,20 +180,16 @@ def make_unique(frame: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Exp
 
 
 def _values_at_levels(pending: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr) -> pl.DataFrame:
-    """Each row's candidate at its level, computing every expression only on its own rows."""
+    """Each row's candidate at its level: the candidates in turn, then `numbered` from 2 on."""
     levels = len(candidates)
     number = (pl.col("_level") - levels + 2).cast(pl.String)
     spelled = [*candidates, numbered.str.replace("{n}", number, literal=True)]
-    spelling = pending["_level"].clip(upper_bound=levels)  # index into spelled
-    if (spelling == spelling[0]).all():  # one spelling (always so in the first round): no split, no reordering
+    spelling = at_most(pending["_level"], levels)  # index into spelled
+    if (spelling == spelling[0]).all():  # one spelling (always so in the first round): only that one
         return pending.with_columns(_value=spelled[spelling[0]])
-    parts = []
-    for level, candidate in enumerate(candidates):
-        rows = pending.filter(pl.col("_level") == level)
-        if rows.height:
-            parts.append(rows.with_columns(_value=candidate))
-    rows = pending.filter(pl.col("_level") >= levels)
-    if rows.height:
-        parts.append(rows.with_columns(_value=spelled[levels]))
-    # Back in row order, so "an earlier row" keeps meaning the earlier row.
-    return pl.concat(parts).sort("_row")
+    # Later rounds revisit the rows that clashed: spelling them every way in one pass costs
+    # less than splitting them by level.
+    chosen = spelled[levels]
+    for level in reversed(range(levels)):
+        chosen = pl.when(pl.col("_level") == level).then(spelled[level]).otherwise(chosen)
+    return pending.with_columns(_value=chosen)
