@@ -20,6 +20,7 @@ above changes every id: tests/generators/test_generators_ids.py pins some.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import uuid
 
@@ -31,21 +32,20 @@ DOMAIN = b"demogen record id\x00"
 _WIDTH = 36  # characters of the canonical 8-4-4-4-12 form
 _VERSION_8 = bytes((b & 0x0F) | 0x80 for b in range(256))
 _RFC_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
-# (position in the canonical form, position in the 32 hex digits) of every hex digit.
-_DIGITS = tuple(
-    (text, digit)
-    for digit, text in enumerate(position for position in range(_WIDTH) if position not in (8, 13, 18, 23))
-)
+# Hex digits in groups of four, each group followed by ":", make 40 characters per id; the
+# canonical form has a "-" after the second to fifth groups and nothing after the others.
+_GROUPED = 40
+_DASHES = (9, 14, 19, 24)
 
 
-def _canonical(raw: bytes, n: int) -> bytearray:
-    """The canonical text of n 16-byte ids, 36 characters each. Callers pass a few thousand ids at
-    a time: every strided copy then stays within the CPU cache."""
-    hexed = raw.hex().encode()
-    text = bytearray(b"-" * (_WIDTH * n))
-    for position, digit in _DIGITS:
-        text[position::_WIDTH] = hexed[digit::32]
-    return text
+def _canonical(raw: bytes, n: int) -> bytes:
+    """The canonical text of n 16-byte ids, 36 characters each, in a few passes of C code:
+    grouped hex digits, the four dashes written in, the other separators dropped."""
+    text = bytearray(binascii.b2a_hex(raw, b":", 2))
+    text += b":"
+    for position in _DASHES:
+        text[position::_GROUPED] = b"-" * n
+    return text.translate(None, b":")
 
 
 def id_range(job_id: uuid.UUID, entity: str, start: int, n: int) -> pl.Series:
@@ -62,7 +62,7 @@ def id_range(job_id: uuid.UUID, entity: str, start: int, n: int) -> pl.Series:
         raw = bytearray(stream.digest(16 * hi)[16 * lo :])
         raw[6::16] = raw[6::16].translate(_VERSION_8)
         raw[8::16] = raw[8::16].translate(_RFC_VARIANT)
-        pieces.append(_canonical(bytes(raw), hi - lo))
+        pieces.append(_canonical(raw, hi - lo))
     text = pa.py_buffer(b"".join(pieces))
     return pl.Series("id", pa.Array.from_buffers(pa.binary(_WIDTH), n, [None, text])).cast(pl.String)
 
