@@ -63,7 +63,7 @@ class Rng:
         u = self.uniform(name, n)
         threshold = u.bottom_k(k).max()
         below = u < threshold
-        ties = u == threshold  # a draw repeats about once in 2**53 draws: the earliest rows win
+        ties = u == threshold  # equal draws are rare (53-bit floats), not impossible: earliest rows first
         return below | (ties & (ties.cum_sum() <= k - below.sum()))
 
 
