@@ -1,14 +1,21 @@
 """Generator throughput: records per second for a big month and the example plan, median of runs.
 
+Also the example plan in a new process, as a CLI command pays it: imports, then the plan,
+with the locale pools read from their disk cache or (cache off) built from Faker.
+
 Run: .venv/bin/python -m benchmarks.bench_generators [--runs 5] [--scale 1.0]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -18,8 +25,8 @@ from decimal import Decimal
 import polars as pl
 
 from generators import EntityFrames, Stage, TenantContext, generate_month, generate_plan
-from generators.ids import uuid5_range
-from tests.helpers import example_months
+from generators.ids import id_range
+from generators.pool_cache import CACHE_DIR_ENV
 
 JOB = "2b0f5d1e-8c3a-4f6b-9d7e-0a1b2c3d4e5f"
 AS_OF = datetime(2025, 7, 1, 12, tzinfo=UTC)
@@ -39,7 +46,22 @@ BIG_MONTH = {
     "closedWonValue": 120_000_000,
     "pipelineAddedValue": 300_000_000,
 }
-EXAMPLE_PLAN = list(example_months().items())
+# A new process generating the example plan; it prints its import and generation seconds.
+CHILD = """
+import json, sys, time
+started = time.perf_counter()
+from benchmarks.bench_generators import AS_OF, JOB, tenant
+from generators import generate_plan
+imported = time.perf_counter()
+frames = generate_plan(json.loads(sys.argv[1]), tenant(), as_of=AS_OF, job_id=JOB, seed="new-process")
+print(json.dumps({"import_s": imported - started, "generate_s": time.perf_counter() - imported}))
+"""
+
+
+def example_plan() -> list[tuple[str, dict[str, int]]]:
+    from tests.helpers import example_months  # imports the engine: only the parent process needs it
+
+    return [(month, dict(deltas)) for month, deltas in example_months().items()]
 
 
 def tenant() -> TenantContext:
@@ -78,15 +100,38 @@ def measure(label: str, runs: int, make: Callable[[int], EntityFrames]) -> dict[
     }
 
 
+def measure_new_process(label: str, runs: int, plan: list[tuple[str, dict[str, int]]], cache: str) -> dict[str, object]:
+    """Median seconds of a whole child process, and of its imports and its plan."""
+    env = {**os.environ, CACHE_DIR_ENV: cache, "PYTHONPATH": os.getcwd()}
+    walls, imports, plans = [], [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        child = subprocess.run(
+            [sys.executable, "-c", CHILD, json.dumps(plan)], env=env, capture_output=True, text=True, check=True
+        )
+        walls.append(time.perf_counter() - started)
+        timings = json.loads(child.stdout)
+        imports.append(timings["import_s"])
+        plans.append(timings["generate_s"])
+    return {
+        "scenario": label,
+        "runs": runs,
+        "median_process_s": round(statistics.median(walls), 3),
+        "median_import_s": round(statistics.median(imports), 3),
+        "median_generate_s": round(statistics.median(plans), 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies the big month")
     args = parser.parse_args()
     ctx = tenant()
+    plan = example_plan()
     big = scaled(BIG_MONTH, args.scale)
     total = big["leadsCreated"] + 3 * big["contactsCreated"] + big["companiesCreated"] + big["dealsCreated"]
-    generate_month("2025-03", EXAMPLE_PLAN[0][1], ctx, as_of=AS_OF, job_id=JOB, seed="warm-up")
+    generate_month("2025-03", plan[0][1], ctx, as_of=AS_OF, job_id=JOB, seed="warm-up")
     results = [
         measure(
             "big month",
@@ -96,17 +141,19 @@ def main() -> None:
         measure(
             "example plan, 3 months",
             args.runs,
-            lambda run: generate_plan(EXAMPLE_PLAN, ctx, as_of=AS_OF, job_id=JOB, seed=f"example-{run}"),
+            lambda run: generate_plan(plan, ctx, as_of=AS_OF, job_id=JOB, seed=f"example-{run}"),
         ),
-        # The floor under the big month: one SHA-1 per record for its uuid5 id.
+        # The ids of the big month's records alone (generators/ids.py).
         measure(
-            "uuid5 ids alone",
+            "ids alone",
             args.runs,
-            lambda run: EntityFrames(
-                activities=pl.DataFrame({"id": uuid5_range(uuid.UUID(JOB), "activities", 0, total)})
-            ),
+            lambda run: EntityFrames(activities=pl.DataFrame({"id": id_range(uuid.UUID(JOB), "activities", 0, total)})),
         ),
     ]
+    with tempfile.TemporaryDirectory() as cache:
+        measure_new_process("warm the pool cache", 1, plan, cache)
+        results.append(measure_new_process("example plan, new process, pools cached", args.runs, plan, cache))
+    results.append(measure_new_process("example plan, new process, pool cache off", args.runs, plan, ""))
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(
         f"nproc={cpus} load_avg_1m={os.getloadavg()[0]:.2f} python={platform.python_version()} polars={pl.__version__}"

@@ -48,7 +48,7 @@ def _who(
     slots = pl.concat([onboarding] * ACTIVITIES_PER_CONTACT)
     wanted = alloc.activities
     if explicit and wanted < slots.height:
-        slots = slots.filter(rng.ranks("trim", slots.height) < wanted)
+        slots = slots.filter(rng.chosen("trim", slots.height, wanted))
     slots_at = scope.stamps("activities", slots["lower_s"])
     if not explicit or wanted == slots.height:
         return slots, slots_at

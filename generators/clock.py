@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from generators.series import at_least, at_most, repeated
+
 # Tenant-local opening hours on weekdays: [open, close) in whole hours.
 BUSINESS_HOURS = (8, 18)
 OPEN_HOUR, CLOSE_HOUR = BUSINESS_HOURS
@@ -47,27 +49,22 @@ class Clock:
     def mass_at(self, t: pl.Series) -> pl.Series:
         """Mass elapsed at instants t (seconds)."""
         if not self.segments.height:
-            return pl.Series(values=[0.0] * len(t), dtype=pl.Float64)
+            return repeated(0.0, len(t), pl.Float64)
         idx = self.segments["start"].search_sorted(t, side="right").cast(pl.Int64) - 1
-        frame = self.segments.gather(idx.clip(0)).with_columns(t=t, idx=idx)
-        within = pl.col("t") - pl.col("start")
-        return frame.select(
-            pl.when(pl.col("idx") < 0)
-            .then(0.0)
-            .when(within >= pl.col("length"))
-            .then(pl.col("after"))
-            .otherwise(pl.col("before") + pl.col("weight") * within)
-        ).to_series()
+        segment = self.segments.gather(at_least(idx, 0))
+        within = t - segment["start"]
+        # Before the first segment: nothing; past its segment's end: all of it; else part of it.
+        mass = (segment["before"] + segment["weight"] * within).zip_with(within < segment["length"], segment["after"])
+        return mass.zip_with(idx >= 0, repeated(0.0, len(t), pl.Float64))
 
     def at_mass(self, m: pl.Series) -> pl.Series:
         """The instant (seconds) at which mass m in [0, total) is reached."""
         last = self.segments.height - 1
-        idx = self.segments["after"].search_sorted(m, side="right").cast(pl.Int64).clip(0, last)
-        frame = self.segments.gather(idx).with_columns(m=m)
-        offset = ((pl.col("m") - pl.col("before")) / pl.col("weight")).floor().cast(pl.Int64)
-        return frame.select(
-            pl.col("start") + pl.min_horizontal(pl.max_horizontal(offset, 0), pl.col("length") - 1)
-        ).to_series()
+        idx = at_most(self.segments["after"].search_sorted(m, side="right").cast(pl.Int64), last)
+        segment = self.segments.gather(idx)
+        # Seconds into the segment; the cast floors all but negative offsets, which become 0 anyway.
+        offset = at_least(((m - segment["before"]) / segment["weight"]).cast(pl.Int64), 0)
+        return segment["start"] + offset.zip_with(offset < segment["length"], segment["length"] - 1)
 
     def has_after(self, t: pl.Series) -> pl.Series:
         """Whether any business time is left at or after t."""
@@ -77,7 +74,12 @@ class Clock:
         """Instants >= lower drawn by mass (floor = mass_at(lower) < total)."""
         drawn = self.at_mass(floor + u * (self.total - floor))
         # Float rounding may land a second early inside lower's own segment: clamp.
-        return pl.select(pl.max_horizontal(drawn, lower)).to_series()
+        return drawn.zip_with(drawn >= lower, lower)
+
+
+def _broadcast(one: pl.Series, n: int) -> pl.Series:
+    """The single value of `one`, n times (what a whole column of the same input maps to)."""
+    return repeated(one[0], n, one.dtype) if len(one) else one
 
 
 def _epoch(day: date, hour: int, zone: ZoneInfo) -> int:
@@ -117,10 +119,11 @@ class Window:
     def stamp(self, lower: pl.Series, u: pl.Series, weekend: pl.Series) -> pl.Series:
         """Instants >= lower (each needs can_follow), on weekends where flagged and possible."""
         days, ends = self.weekdays, self.weekends
-        lower = pl.select(pl.max_horizontal(lower.cast(pl.Int64), pl.lit(self.lo, pl.Int64))).to_series()
+        lower = at_least(lower.cast(pl.Int64), self.lo)
         if days.total <= 0:
             return ends.sample_after(lower, u, ends.mass_at(lower))
-        floor = days.mass_at(lower)
+        same = lower.min() == lower.max()  # one bound for every row: a batch placed anywhere in the window
+        floor = _broadcast(days.mass_at(lower.head(1)), len(lower)) if same else days.mass_at(lower)
         stamps = days.sample_after(lower, u, floor)
         if ends.total <= 0:
             return stamps

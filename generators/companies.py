@@ -143,7 +143,7 @@ def _finish(scope: Scope, frame: pl.DataFrame, industries: list[str]) -> pl.Data
         deal_factor=pl.Series(SIZE_DEAL_FACTOR).gather(frame["size_idx"]),
         country=pl.lit(scope.pools.country, pl.String),
         owner_id=scope.owners("companies", n),
-        created_s=scope.stamps("companies", pl.Series([scope.window.lo] * n, dtype=pl.Int64)),
+        created_s=scope.stamps("companies", pl.repeat(scope.window.lo, n, dtype=pl.Int64, eager=True)),
     )
     return (
         scope.with_ids("companies", frame)

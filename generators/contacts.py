@@ -16,6 +16,7 @@ NEW_COMPANY_PULL = 3.0  # a company created this month attracts this many times 
 # Share of companies per email convention, by the last byte of the company id (0-255):
 # first.last 50%, flast 20%, f.last 15%, first_last 10%, firstlast 5%.
 _EMAIL_STYLE_BOUNDS = (128, 179, 217, 243)
+TWO_DIGITS = pl.Series("digits", [f"{i:02d}" for i in range(100)])  # a phone's two-digit slots, "00" to "99"
 
 
 def company_parents(scope: Scope, companies: pl.DataFrame) -> pl.DataFrame:
@@ -81,7 +82,7 @@ def build_contacts(scope: Scope, alloc: MonthAllocation, companies: pl.DataFrame
     first = pools.first_names.gather(rng.pick("first", n, pools.first_names["weight"]))
     last = pools.last_names.gather(rng.pick("last", n, pools.last_names["weight"]))
     phone = pools.phones.gather(rng.integers("phone", n, pools.phones.height))
-    is_lead = rng.ranks("lead", n) < alloc.leads
+    is_lead = rng.chosen("lead", n, alloc.leads)
     lead_source = pl.Series([s for s, _ in LEAD_SOURCES]).gather(
         rng.pick("lead_source", n, [w for _, w in LEAD_SOURCES])
     )
@@ -106,11 +107,11 @@ def build_contacts(scope: Scope, alloc: MonthAllocation, companies: pl.DataFrame
             "phone_pair": phone["pair"],
             "phone_mid": phone["mid"],
             "phone_tail": phone["tail"],
-            "pair1": rng.integers("phone1", n, 100),
-            "pair2": rng.integers("phone2", n, 100),
+            "pair1": TWO_DIGITS.gather(rng.integers("phone1", n, 100)),
+            "pair2": TWO_DIGITS.gather(rng.integers("phone2", n, 100)),
             "job_title": pools.job_titles.gather(rng.integers("title", n, len(pools.job_titles))),
             "is_lead": is_lead,
-            "status": pl.Series(["lead"] * n).zip_with(is_lead, status),
+            "status": pl.repeat("lead", n, dtype=pl.String, eager=True).zip_with(is_lead, status),
             "source": lead_source.zip_with(is_lead, contact_source),
             "owner_id": scope.owners("contacts", n),
             "created_s": created,
@@ -124,14 +125,13 @@ def build_contacts(scope: Scope, alloc: MonthAllocation, companies: pl.DataFrame
         pl.concat_str(pl.col("local"), pl.lit("{n}@"), pl.col("domain")),
         taken,
     )
-    two = pl.col("pair1").cast(pl.String).str.zfill(2)
     frame = frame.with_columns(
         email=email,
         phone=pl.concat_str(
             pl.col("phone_head"),
-            pl.when(pl.col("phone_pair")).then(two).otherwise(pl.lit("")),
+            pl.when(pl.col("phone_pair")).then(pl.col("pair1")).otherwise(pl.lit("")),
             pl.col("phone_mid"),
-            pl.col("pair2").cast(pl.String).str.zfill(2),
+            pl.col("pair2"),
             pl.col("phone_tail"),
         ),
     )

@@ -16,6 +16,7 @@ from generators.money import exact_split, priced, raw_sizes
 from generators.placement import pick_parents
 from generators.rng import Rng
 from generators.scope import Scope, seconds_after, utc_datetime
+from generators.series import repeated
 from generators.vocab import DEAL_PRODUCTS
 
 NEW_CONTACT_PULL = 3.0  # a contact created this month is this many times likelier to get a deal
@@ -52,6 +53,7 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
             label=pl.coalesce("company_label", email_stem.str.to_titlecase(), pl.lit("New business")),
             deal_factor=pl.lit(1.0),
             is_new=pl.lit(False),
+            contact_row=pl.lit(None, pl.Int64),
         )
     )
     new = contacts.select(
@@ -62,6 +64,7 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
         label="label",
         deal_factor="deal_factor",
         is_new=pl.lit(True),
+        contact_row=pl.int_range(pl.len(), dtype=pl.Int64),  # the contact's row in this batch
     )
     parents = pl.concat([existing, new], how="vertical_relaxed").filter(pl.col("id").is_not_null())
     return parents.filter(scope.window.can_follow(parents["lower_s"]))
@@ -176,7 +179,9 @@ def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, me
     )
     ctx = scope.ctx
     stage = {
-        kind: _stage_ids(rng, f"stage.{kind}", n, stages, decay) if stages else pl.Series([None] * n, dtype=pl.String)
+        kind: _stage_ids(rng, f"stage.{kind}", n, stages, decay)
+        if stages
+        else pl.repeat(None, n, dtype=pl.String, eager=True)
         for kind, stages, decay in (
             ("won", ctx.won_stages, 0.0),
             ("open", ctx.open_stages, FUNNEL_DECAY),
@@ -187,6 +192,7 @@ def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, me
     frame = pl.DataFrame(
         {
             "contact_id": buyer["id"],
+            "contact_row": buyer["contact_row"],
             "company_id": buyer["company_id"],
             "outcome": outcome,
             "deal_factor": buyer["deal_factor"],
@@ -224,6 +230,7 @@ def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, me
         "closed_s",
         "created_s",
         "outcome",
+        "contact_row",
     )
 
 
@@ -231,17 +238,19 @@ def promote_contacts(contacts: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFram
     """New non-lead contacts with a won deal become customers; with an open one, opportunities."""
     if contacts.is_empty() or deals.is_empty():
         return contacts
-    best = deals.group_by("contact_id").agg(
-        won=(pl.col("outcome") == "won").any(), open=(pl.col("outcome") == "open").any()
-    )
-    joined = contacts.join(best, left_on="id", right_on="contact_id", how="left", maintain_order="left")
+
+    def with_deal(outcome: str) -> pl.Series:  # by row in this batch: no join on the text ids
+        rows = deals.filter(pl.col("outcome") == outcome)["contact_row"].drop_nulls()
+        return repeated(False, contacts.height, pl.Boolean).scatter(rows, True)
+
+    won, open_ = with_deal("won"), with_deal("open")
     status = (
         pl.when(pl.col("is_lead"))
         .then(pl.col("status"))
-        .when(pl.col("won"))
+        .when(won)
         .then(pl.lit("customer"))
-        .when(pl.col("open") & (pl.col("status") != "customer"))
+        .when(open_ & (pl.col("status") != "customer"))
         .then(pl.lit("opportunity"))
         .otherwise(pl.col("status"))
     )
-    return joined.with_columns(status=status).drop("won", "open")
+    return contacts.with_columns(status=status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from generators.rng import Rng
+from generators.series import at_least, at_most
 
 # Price steps in cents; a deal is rounded to the largest step <= its value / PRICE_PRECISION
 # (12,340 -> 12,250 or 12,500; 3,712 -> 3,700; 180 -> 180), so values read like quotes.
@@ -43,7 +44,7 @@ def raw_sizes(rng: Rng, name: str, median_cents: pl.Series) -> pl.Series:
 
 def _step(cents: pl.Series) -> pl.Series:
     idx = STEPS.search_sorted(cents / PRICE_PRECISION, side="right").cast(pl.Int64) - 1
-    return STEPS.gather(idx.clip(0, len(STEPS) - 1))
+    return STEPS.gather(at_most(at_least(idx, 0), len(STEPS) - 1))
 
 
 def priced(cents: pl.Series) -> pl.Series:

@@ -106,7 +106,8 @@ def generate_month(
 ) -> EntityFrames:
     """Records that add exactly `deltas` to `month`'s KPIs: additive, never touching existing records.
 
-    Ids are uuid5(job_id, "<entity>:<ordinal>") with ordinals from ordinal_start (default 0).
+    Ids are minted from (job_id, entity, ordinal) (generators/ids.py), with ordinals from
+    ordinal_start (default 0).
     `companies_available` is allocate_month's input; by default the tenant's companies
     created before the month (generate_plan passes the count the preview uses).
     Raises GenerationError when the month cannot hold the records.

@@ -26,7 +26,7 @@ def pick_parents(
         .sort("lower_s", "row")
     )
     cumulative = ordered["weight"].cum_sum()
-    stamped = scope.stamps(f"{name}.time", pl.Series([scope.window.lo] * n, dtype=pl.Int64))
+    stamped = scope.stamps(f"{name}.time", pl.repeat(scope.window.lo, n, dtype=pl.Int64, eager=True))
     known = ordered["lower_s"].search_sorted(stamped, side="right").cast(pl.Int64)
     frame = pl.DataFrame(
         {

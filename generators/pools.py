@@ -1,19 +1,23 @@
-"""Locale pools built from Faker once per locale and process: names, titles, phones, cities, forms."""
+"""Locale pools built from Faker once per locale: names, titles, phones, cities, forms.
 
-# Faker costs tens of microseconds per call, so nothing calls it per record: names come
-# from its locale lists whole (with their frequencies), phone templates and cities from a
-# few hundred calls with a fixed seed. Entity builders draw from the pools with vectorised,
-# job-seeded indexes, so the job's seed alone decides who appears.
+Faker costs tens of microseconds per call, so nothing calls it per record: names come
+from its locale lists whole (with their frequencies), phone templates and cities from a
+few hundred calls with a fixed seed. Entity builders draw from the pools with vectorised,
+job-seeded indexes, so the job's seed alone decides who appears. Importing and running
+Faker costs a new process about 0.3 s, so built pools are kept on disk (pool_cache.py)
+and Faker is imported only to build them.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from generators import pool_cache
 from generators.text import ascii_letters
 from generators.vocab import (
     COUNTRY_TLDS,
@@ -45,9 +49,14 @@ class Pools:
     local_tld: str
 
 
+# The dtypes of the pools' frames, which their stored form (JSON lists) does not carry.
+NAME_SCHEMA = {"display": pl.String, "ascii": pl.String, "weight": pl.Float64}
+PHONE_SCHEMA = {"head": pl.String, "pair": pl.Boolean, "mid": pl.String, "tail": pl.String}
+
+
 @functools.lru_cache(maxsize=8)
 def _faker(locale: str) -> Faker:
-    from faker import Faker  # deferred: importing Faker (~0.1 s) is for commands that generate records
+    from faker import Faker  # importing Faker alone costs a new process ~0.2 s: only building pools needs it
 
     return Faker(locale)
 
@@ -117,7 +126,21 @@ def _country_code(locale: str) -> str:
 
 @functools.lru_cache(maxsize=16)
 def locale_pools(locale: str) -> Pools:
-    """Pools for one locale; raises ValueError for a locale Faker does not know."""
+    """Pools for one locale, from the disk cache when it has them; raises ValueError for a
+    locale Faker does not know."""
+    stored = pool_cache.read(locale)
+    if stored is not None:
+        try:
+            return _from_payload(stored)
+        except (KeyError, TypeError, ValueError, pl.exceptions.PolarsError):
+            pass  # a damaged file: build the pools again and replace it
+    pools = build_pools(locale)
+    pool_cache.write(locale, _to_payload(pools))
+    return pools
+
+
+def build_pools(locale: str) -> Pools:
+    """Pools for one locale, sampled from Faker with a fixed seed."""
     try:
         fake = _faker(locale)
     except AttributeError as exc:
@@ -140,4 +163,36 @@ def locale_pools(locale: str) -> Pools:
         large_forms=pl.Series("form", large),
         industry_words=INDUSTRY_WORDS.get(language, INDUSTRY_WORDS["en"]),
         local_tld=tld,
+    )
+
+
+def _to_payload(pools: Pools) -> dict[str, Any]:
+    """The pools as JSON values: frames as lists per column, series as lists."""
+    payload: dict[str, Any] = {}
+    for field in fields(pools):
+        value = getattr(pools, field.name)
+        if isinstance(value, pl.DataFrame):
+            value = value.to_dict(as_series=False)
+        elif isinstance(value, pl.Series):
+            value = value.to_list()
+        payload[field.name] = value
+    return payload
+
+
+def _from_payload(payload: dict[str, Any]) -> Pools:
+    def series(name: str, label: str) -> pl.Series:
+        return pl.Series(label, payload[name], dtype=pl.String)
+
+    return Pools(
+        language=str(payload["language"]),
+        country=None if payload["country"] is None else str(payload["country"]),
+        first_names=pl.DataFrame(payload["first_names"], schema=NAME_SCHEMA),
+        last_names=pl.DataFrame(payload["last_names"], schema=NAME_SCHEMA),
+        job_titles=series("job_titles", "job_title"),
+        phones=pl.DataFrame(payload["phones"], schema=PHONE_SCHEMA),
+        cities=series("cities", "city"),
+        small_forms=series("small_forms", "form"),
+        large_forms=series("large_forms", "form"),
+        industry_words=tuple(tuple(str(word) for word in words) for words in payload["industry_words"]),
+        local_tld=str(payload["local_tld"]),
     )

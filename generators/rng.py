@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from generators.series import at_most, repeated
+
 
 def derive(*parts: object) -> int:
     """A stable 63-bit integer from any parts (str() of each), independent of PYTHONHASHSEED."""
@@ -37,12 +39,14 @@ class Rng:
         """n integers in [0, high)."""
         if high <= 0:
             raise ValueError("integers() needs high > 0")
-        return (self.uniform(name, n) * high).floor().cast(pl.Int64).clip(0, high - 1)
+        # Draws are >= 0, so the cast floors them; a draw just below 1 may round up to high.
+        return at_most((self.uniform(name, n) * high).cast(pl.Int64), high - 1)
 
     def normal(self, name: str, n: int) -> pl.Series:
         """n standard normal draws (Box-Muller)."""
-        radius = (-2.0 * (1.0 - self.uniform(f"{name}.r", n)).log()).sqrt()
-        return radius * (2.0 * math.pi * self.uniform(f"{name}.a", n)).cos()
+        r, a = self.uniform(f"{name}.r", n), self.uniform(f"{name}.a", n)
+        radius = (-2.0 * (1.0 - pl.lit(r)).log()).sqrt()
+        return pl.select(radius * (2.0 * math.pi * pl.lit(a)).cos()).to_series().alias(f"{name}.r")
 
     def pick(self, name: str, n: int, weights: Sequence[float] | pl.Series) -> pl.Series:
         """n indexes into weights, drawn in proportion to them."""
@@ -52,6 +56,17 @@ class Rng:
         """A random permutation of 0..n-1."""
         return self.uniform(name, n).arg_sort().cast(pl.Int64)
 
+    def chosen(self, name: str, n: int, k: int) -> pl.Series:
+        """Whether each of n rows is among k picked at random: those with the k lowest draws,
+        found by selection, which costs far less than the full sort behind ranks()."""
+        if k <= 0 or k >= n:
+            return repeated(k > 0, n, pl.Boolean)
+        u = self.uniform(name, n)
+        threshold = u.bottom_k(k).max()
+        below = u < threshold
+        ties = u == threshold  # equal draws are rare (53-bit floats), not impossible: earliest rows first
+        return below | (ties & (ties.cum_sum() <= k - below.sum()))
+
 
 def pick_weighted(weights: pl.Series, u: pl.Series) -> pl.Series:
     """Index i with probability weights[i] / sum(weights), for each uniform in u."""
@@ -60,4 +75,4 @@ def pick_weighted(weights: pl.Series, u: pl.Series) -> pl.Series:
     if not total or total <= 0:
         raise ValueError("pick_weighted() needs a positive total weight")
     found = cumulative.search_sorted(u * total, side="right").cast(pl.Int64)
-    return found.clip(0, len(weights) - 1)
+    return at_most(found, len(weights) - 1)

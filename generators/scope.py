@@ -42,7 +42,7 @@ class Scope:
         """Business-hours instants (seconds), each >= its lower bound; some on weekends."""
         n = len(lower)
         rng = self.rng.child(name)
-        weekend = rng.ranks("weekend", n) < weekend_count(n, rng.uniform("share", 1)[0])
+        weekend = rng.chosen("weekend", n, weekend_count(n, rng.uniform("share", 1)[0]))
         return self.window.stamp(lower.cast(pl.Int64), rng.uniform("at", n), weekend)
 
     def with_ids(self, entity: str, frame: pl.DataFrame) -> pl.DataFrame:
@@ -56,6 +56,6 @@ class Scope:
     def owners(self, name: str, n: int) -> pl.Series:
         owners = self.ctx.owner_ids
         if not owners:
-            return pl.Series("owner_id", [None] * n, dtype=pl.String)
+            return pl.repeat(None, n, dtype=pl.String, eager=True).alias("owner_id")
         pool = pl.Series("owner_id", list(owners), dtype=pl.String)
         return pool.gather(self.rng.integers(f"{name}.owner", n, len(owners)))

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import polars as pl
 
+from generators.series import at_most
+
 # Given candidate values (lower-case text), those already in use. A lookup rather than a set:
 # a tenant's emails need not all be in memory, only the candidates are looked up.
 Taken = Callable[[pl.Series], pl.Series]
@@ -106,6 +108,7 @@ _GREEK = dict(
 )
 _TRANSLIT = str.maketrans(_CYRILLIC | _GREEK)
 _NOT_SLUG = re.compile(r"[^a-z]+")
+_LONG = 20_000  # rows from which hashing strings to 64-bit keys first pays off
 
 
 def ascii_letters(text: str) -> str:
@@ -128,12 +131,32 @@ def _rank_in_group(values: pl.Series) -> pl.Series:
     return pl.Series(values=[0] * len(values), dtype=pl.Int64).scatter(order, ranks)
 
 
+def _first_distinct(values: pl.Series) -> pl.Series:
+    """values.is_first_distinct(), exactly. On a long column of strings, 64-bit keys are several
+    times cheaper to hash, and only rows whose key came earlier are compared as text."""
+    if len(values) < _LONG:
+        return values.is_first_distinct()
+    suspect = ~values.hash(seed=0).is_first_distinct()
+    if not suspect.any():
+        return ~suspect
+    related = values.is_in(values.filter(suspect).implode())
+    return (~suspect).scatter(related.arg_true(), values.filter(related).is_first_distinct())
+
+
+def _in_use(values: pl.Series, used: pl.Series) -> pl.Series:
+    """values.is_in(used), hashing the shorter side: `used` grows to every settled value while
+    the later rounds only check the few rows that clashed."""
+    if len(used) > len(values):
+        used = used.filter(used.is_in(values.implode()))
+    return values.is_in(used.implode())
+
+
 def taken_among(values: pl.Series, elsewhere: Taken | None = None) -> Taken:
     """The Taken of `values` (compared lower-case), plus whatever `elsewhere` reports."""
-    known = values.drop_nulls().cast(pl.String).str.to_lowercase().unique().implode()
+    known = values.drop_nulls().cast(pl.String).str.to_lowercase().unique()
 
     def taken(candidates: pl.Series) -> pl.Series:
-        found = candidates.filter(candidates.is_in(known))
+        found = candidates.filter(_in_use(candidates, known))
         return found if elsewhere is None else pl.concat([found, elsewhere(candidates).cast(pl.String)])
 
     return taken
@@ -148,51 +171,54 @@ def make_unique(frame: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Exp
     Each round only revisits the rows that clashed in the previous one.
     """
     pending = frame.with_columns(_row=pl.int_range(pl.len(), dtype=pl.Int64), _level=pl.lit(0, pl.Int64))
-    asked = pl.Series(dtype=pl.String)  # every value `taken` was asked about
-    used = pl.Series(dtype=pl.String)  # values found taken, or settled by an earlier row
+    asked = [pl.Series(dtype=pl.String)]  # every value `taken` was asked about
+    used = [pl.Series(dtype=pl.String)]  # values found taken, or settled by an earlier row
 
     def ask(values: pl.Series) -> None:
-        nonlocal asked, used
         new = values.drop_nulls().unique(maintain_order=True)
-        new = new.filter(~new.is_in(asked.implode()))
+        new = new.filter(~_in_use(new, pl.concat(asked, rechunk=False)))
         if not new.is_empty():
-            asked = pl.concat([asked, new])
-            used = pl.concat([used, taken(new).cast(pl.String)])
+            asked.append(new)
+            used.append(taken(new).cast(pl.String))
 
     ask(pl.concat([frame.select(candidate.cast(pl.String)).to_series() for candidate in candidates]))
-    settled: list[pl.DataFrame] = []
+    values = pl.Series("_value", [], dtype=pl.String)
     for round_ in range(10_000):
         if pending.is_empty():
             break
         pending = _values_at_levels(pending, candidates, numbered)
-        ask(pending["_value"])
-        pending = pending.with_columns(
-            _ok=~pl.col("_value").is_in(used.implode()) & pl.col("_value").is_first_distinct()
-        )
-        done = pending.filter(pl.col("_ok")).select("_row", "_value")
-        settled.append(done)
-        used = pl.concat([used, done["_value"]])
-        pending = pending.filter(~pl.col("_ok"))
+        if round_:  # the first round's values were asked about with every candidate
+            ask(pending["_value"])
+        else:  # every row, in row order: later rounds overwrite the rows that clash
+            values = pending["_value"]
+        ok = _first_distinct(pending["_value"])
+        in_use = pl.concat(used, rechunk=False)
+        if len(in_use):
+            ok = ok & ~_in_use(pending["_value"], in_use)
+        done = pending.filter(ok)
+        if round_:
+            values = values.scatter(done["_row"], done["_value"])
+        used.append(done["_value"])
+        pending = pending.filter(~ok)
         # After the first round, rows sharing a value move to distinct levels at once.
         step = _rank_in_group(pending["_value"]) + 1 if round_ == 0 else 1
         pending = pending.with_columns(_level=pl.col("_level") + step)
     else:  # pragma: no cover
         raise RuntimeError("make_unique did not converge")
-    values = pl.concat(settled) if settled else pl.DataFrame(schema={"_row": pl.Int64, "_value": pl.String})
-    return values.sort("_row")["_value"]
+    return values
 
 
 def _values_at_levels(pending: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr) -> pl.DataFrame:
-    """Each row's candidate at its level, computing every expression only on its own rows."""
+    """Each row's candidate at its level: the candidates in turn, then `numbered` from 2 on."""
     levels = len(candidates)
-    parts = []
-    for level, candidate in enumerate(candidates):
-        rows = pending.filter(pl.col("_level") == level)
-        if rows.height:
-            parts.append(rows.with_columns(_value=candidate))
-    rows = pending.filter(pl.col("_level") >= levels)
-    if rows.height:
-        number = (pl.col("_level") - levels + 2).cast(pl.String)
-        parts.append(rows.with_columns(_value=numbered.str.replace("{n}", number, literal=True)))
-    # Back in row order, so "an earlier row" keeps meaning the earlier row.
-    return pl.concat(parts).sort("_row")
+    number = (pl.col("_level") - levels + 2).cast(pl.String)
+    spelled = [*candidates, numbered.str.replace("{n}", number, literal=True)]
+    spelling = at_most(pending["_level"], levels)  # index into spelled
+    if (spelling == spelling[0]).all():  # one spelling (always so in the first round): only that one
+        return pending.with_columns(_value=spelled[spelling[0]])
+    # Later rounds revisit the rows that clashed: spelling them every way in one pass costs
+    # less than splitting them by level.
+    chosen = spelled[levels]
+    for level in reversed(range(levels)):
+        chosen = pl.when(pl.col("_level") == level).then(spelled[level]).otherwise(chosen)
+    return pending.with_columns(_value=chosen)

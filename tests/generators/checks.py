@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -13,6 +14,7 @@ import polars as pl
 
 from generators import SCHEMAS, EntityFrames, Stage, TenantContext
 from generators.frames import TS
+from generators.ids import BLOCK, DOMAIN
 from generators.month import Delta
 from tests.helpers import example_months
 
@@ -86,6 +88,16 @@ def make_ctx(
         contacts=ctx.contacts if contacts is None else contacts,
         deals=ctx.deals if deals is None else deals,
     )
+
+
+def reference_id(job: uuid.UUID, entity: str, ordinal: int) -> str:
+    """A generated record's id as generators/ids.py words the scheme, one id at a time."""
+    block, entry = divmod(ordinal, BLOCK)
+    stream = hashlib.shake_128(DOMAIN + job.bytes + entity.encode() + b"\x00" + block.to_bytes(8, "big"))
+    raw = bytearray(stream.digest(16 * (entry + 1))[16 * entry :])
+    raw[6] = (raw[6] & 0x0F) | 0x80
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(raw)))
 
 
 def _id(*parts: object) -> str:
