@@ -25,7 +25,6 @@ import hashlib
 import uuid
 
 import polars as pl
-import pyarrow as pa
 
 BLOCK = 1024
 DOMAIN = b"demogen record id\x00"
@@ -63,6 +62,8 @@ def id_range(job_id: uuid.UUID, entity: str, start: int, n: int) -> pl.Series:
         raw[6::16] = raw[6::16].translate(_VERSION_8)
         raw[8::16] = raw[8::16].translate(_RFC_VARIANT)
         pieces.append(_canonical(raw, hi - lo))
+    import pyarrow as pa  # deferred: importing pyarrow (~0.1 s) is for commands that generate records
+
     text = pa.py_buffer(b"".join(pieces))
     return pl.Series("id", pa.Array.from_buffers(pa.binary(_WIDTH), n, [None, text])).cast(pl.String)
 
