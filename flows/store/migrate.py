@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flows.store import dbt_runner as dbt
 from flows.store.base import Store
-from flows.store.schema import BOOKKEEPING, MIGRATIONS, for_duckdb
+from flows.store.schema import BOOKKEEPING, MIGRATIONS, Migration, for_duckdb
 from generators.errors import DemogenError
 
 DEFAULT_ADMIN_EMAIL = "admin@demogen.local"
@@ -28,6 +28,13 @@ def _statements(store: Store, statements: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(for_duckdb(s) for s in statements) if store.backend == "duckdb" else statements
 
 
+def migration_statements(store: Store, migration: Migration) -> tuple[str, ...]:
+    """The statements of a migration on this store's backend, in order."""
+    if store.backend == "duckdb":
+        return _statements(store, migration.statements + migration.duckdb_only)
+    return migration.statements + migration.postgres_only
+
+
 def schema_version(store: Store) -> int:
     if not store.table_exists("schema_migrations"):
         return 0
@@ -45,11 +52,8 @@ def migrate(store: Store) -> tuple[int, ...]:
         if migration.version <= current:
             continue
         with store.transaction():
-            for statement in _statements(store, migration.statements):
+            for statement in migration_statements(store, migration):
                 store.execute(statement)
-            if store.backend == "postgres":
-                for statement in migration.postgres_only:
-                    store.execute(statement)
             store.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                 (migration.version, migration.name),
