@@ -24,15 +24,18 @@ def write_drafts(store: Store, frames: Iterable[tuple[str, pl.DataFrame]]) -> di
 
 
 def publish_drafts(store: Store, job_id: str) -> dict[str, int]:
-    """Copy a job's drafts into the CRM tables and delete them from the drafts (call inside a transaction)."""
+    """Copy a job's drafts into the CRM tables and delete them from the drafts (call inside a transaction).
+
+    Returns the rows each INSERT reported. Other jobs' drafts may sit in the same tables (another
+    tenant's job): only this job's rows move, and a TRUNCATE would take theirs too.
+    """
     published: dict[str, int] = {}
     for entity in PUBLISH_ORDER:
         columns = ", ".join(SCHEMAS[entity])
-        store.execute(
+        published[entity] = store.execute(
             f"INSERT INTO {entity} ({columns}) SELECT {columns} FROM {draft_table(entity)} WHERE demo_job_id = ?",
             (job_id,),
         )
-        published[entity] = int(store.scalar(f"SELECT count(*) AS n FROM {entity} WHERE demo_job_id = ?", (job_id,)))
         store.execute(f"DELETE FROM {draft_table(entity)} WHERE demo_job_id = ?", (job_id,))
     return published
 
