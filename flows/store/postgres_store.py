@@ -18,6 +18,8 @@ from flows.store.urls import mask_text, mask_url
 from generators.errors import DemogenError
 
 _PLACEHOLDER = re.compile(r"\?")
+# Rows per slice of a COPY: the CSV text of one slice (a few MB) is all a load holds besides the frame.
+COPY_ROWS = 50_000
 
 
 def _pg_sql(sql: str) -> str:
@@ -98,13 +100,15 @@ class PostgresStore(Store):
         if frame.height == 0:
             return 0
         columns = ", ".join(frame.columns)
-        # CSV COPY: the fastest path psycopg offers; polars writes the text in bulk.
-        payload = frame.write_csv(include_header=False, null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S%.f+00")
+        # CSV COPY: polars writes the text in bulk, psycopg streams it; one COPY, written slice by slice.
         with (
             self.conn.cursor() as cursor,
             cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
         ):
-            copy.write(payload)
+            for rows in frame.iter_slices(COPY_ROWS):
+                copy.write(
+                    rows.write_csv(include_header=False, null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S%.f+00")
+                )
         return frame.height
 
     @contextmanager
