@@ -9,8 +9,10 @@ Parts (each on a fresh database; PostgreSQL is a throwaway cluster unless --post
            of 1,000,000 records over 24 months, beside noise tenants. Limit < 5 s; goal < 0.1 s.
            --baseline REF also builds the dbt views of git REF in a schema of their own and
            times REF's read on the same data, interleaved, and checks both give the same KPIs.
-  publish  PostgreSQL only: write_drafts + publish_drafts (in a transaction) against a raw COPY
-           of the same rows into empty copies of the tables, side by side. Goal: within 2x.
+  publish  write_drafts + publish_drafts of a 1,000,000-record patch against a raw load of the same
+           rows (Store.load_frame) into the same empty tables, each run in a child process
+           (benchmarks/load_publish_child.py) for its peak memory. --baseline REF also runs REF's code
+           on the same rows, interleaved. Goal: within 1.5x on PostgreSQL, peak RSS < 1 GB.
   million  PostgreSQL only: one plan of ~1,000,000 records through apply_plan, in a child
            process for its peak memory (ru_maxrss), with the time of every step from the job log.
 
@@ -31,24 +33,26 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from benchmarks.engine_fixtures import ROOT, Databases, add_tenant, databases, install_baseline, load_synthetic, settle
-from flows.engine import drafts
 from flows.engine.context import load_context
 from flows.engine.run import apply_plan
 from flows.kpis.reads import latest_month_with_data, monthly_kpis, zero_kpis
 from flows.plan.model import PatchPlan
-from flows.store import Store, open_store
+from flows.store import Store, connect, open_store
 from flows.store.jobs import PatchJob
+from flows.store.migrate import migrate
 from flows.store.tenants import Tenant
-from generators import SCHEMAS, EntityFrames, generate_plan
+from generators import SCHEMAS, generate_plan
 from generators.calendar import add_months, month_range, month_start
 from generators.metrics import METRICS
 
@@ -228,72 +232,129 @@ def bench_kpi(
 
 # --- publish ---------------------------------------------------------------------------------------
 
+MILLION_MONTHS = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
 
-def _raw_copy(store: Store, frames: EntityFrames) -> float:
-    """One COPY of the rows into empty copies of the CRM tables (same columns, keys and indexes)."""
-    for entity in SCHEMAS:
-        store.execute(f"DROP TABLE IF EXISTS raw_{entity}")
-        store.execute(f"CREATE TABLE raw_{entity} (LIKE {entity} INCLUDING ALL)")
-    clock = time.perf_counter()
-    with store.transaction():
-        for entity, frame in frames:
-            store.load_frame(f"raw_{entity}", frame.select(list(SCHEMAS[entity])))
-    return time.perf_counter() - clock
+CHILD = ROOT / "benchmarks" / "load_publish_child.py"
+SIDES = ("current", "baseline")
 
 
-def _stage_and_publish(store: Store, frames: EntityFrames, job_id: str) -> tuple[float, float]:
-    """The engine's way: COPY into draft_*, then one transaction moves them into the CRM tables."""
-    for entity in SCHEMAS:
-        store.execute(f"TRUNCATE {entity}")  # as empty as the raw copy's tables
-    clock = time.perf_counter()
-    written = drafts.write_drafts(store, frames)
-    stage_s = time.perf_counter() - clock
-    clock = time.perf_counter()
-    with store.transaction():
-        moved = drafts.publish_drafts(store, job_id)
-    if moved != written:
-        raise SystemExit(f"publish moved {moved}, wrote {written}")
-    return stage_s, time.perf_counter() - clock
+def baseline_tree(ref: str, into: Path) -> Path:
+    """The Python packages of git `ref` (flows, generators, dbt_project), to put first on a child's PYTHONPATH."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, "flows", "generators", "dbt_project"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
-def bench_publish(dbs: Databases, records: int, repeat: int) -> dict[str, Any]:
-    months = ["2025-01", "2025-02", "2025-03"]
-    raw: list[float] = []
-    stage: list[float] = []
-    move: list[float] = []
-    with open_store(dbs.new("bench_publish")) as store:
+def _patch_frames(dbs: Databases, records: int, job_id: str, folder: Path) -> int:
+    """Generate one job's rows of six months and keep them as parquet files, one per entity."""
+    with closing(connect(dbs.new("bench_publish_gen"))) as store:
+        migrate(store)  # the tables are enough: no dbt views
         tenant = add_tenant(store, "publish", created_at=datetime(2024, 1, 1, tzinfo=UTC))
         ctx = load_context(store, tenant, Decimal("10000"), {})  # an empty tenant: nothing to sample
-        deltas = [(m, month_metrics(records // len(months))) for m in months]
-        for rep in range(repeat):
-            job_id = str(uuid.uuid5(NS, f"publish-{rep}"))
-            frames = generate_plan(deltas, ctx, as_of=NOW, job_id=job_id, seed=rep)
-            if rep % 2:  # alternate which side goes first
-                stage_s, move_s = _stage_and_publish(store, frames, job_id)
-                raw.append(_raw_copy(store, frames))
-            else:
-                raw.append(_raw_copy(store, frames))
-                stage_s, move_s = _stage_and_publish(store, frames, job_id)
-            stage.append(stage_s)
-            move.append(move_s)
-            print(f"  publish run {rep}: raw {raw[-1]:.2f} s, stage+publish {stage_s + move_s:.2f} s", flush=True)
-    engine = [s + m for s, m in zip(stage, move, strict=True)]
-    return {
-        "records": frames.records,
-        "repeat": repeat,
-        "raw_copy_median_s": median(raw),
-        "stage_median_s": median(stage),
-        "move_median_s": median(move),
-        "stage_publish_median_s": median(engine),
-        "ratio": round(statistics.median(engine) / statistics.median(raw), 2),
-        "raw_runs_s": [round(v, 3) for v in raw],
-        "stage_publish_runs_s": [round(v, 3) for v in engine],
+        deltas = [(m, month_metrics(records // len(MILLION_MONTHS))) for m in MILLION_MONTHS]
+        frames = generate_plan(deltas, ctx, as_of=NOW, job_id=job_id, seed=1)
+    folder.mkdir(parents=True, exist_ok=True)
+    for entity, frame in frames:
+        frame.select(list(SCHEMAS[entity])).write_parquet(folder / f"{entity}.parquet")
+    return frames.records
+
+
+def _run_child(tree: Path, dbs: Databases, name: str, frames: Path, job_id: str, order: str) -> dict[str, Any]:
+    urls = [dbs.new(f"{name}_raw"), dbs.new(f"{name}_engine")]
+    try:
+        child = subprocess.run(
+            [sys.executable, str(CHILD), *urls, str(frames), job_id, order],
+            cwd=tree,
+            env=os.environ | {"PYTHONPATH": str(tree)},
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        for url in urls:  # DuckDB files of 1M rows add up; PostgreSQL databases go with the cluster
+            if url.startswith("duckdb:///"):
+                for path in (Path(url.removeprefix("duckdb:///")), Path(url.removeprefix("duckdb:///") + ".wal")):
+                    path.unlink(missing_ok=True)
+    if child.returncode:
+        raise SystemExit(f"load + publish child ({tree}) failed: {child.stderr.strip()[-2000:]}")
+    run: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    if run["tree"] != str(tree.resolve()):
+        raise SystemExit(f"load + publish child meant to run {tree} ran {run['tree']}")
+    return run
+
+
+def _cpu(*phases: dict[str, Any]) -> float | None:
+    """Client + server CPU seconds of the phases, if the server's were known."""
+    if any(phase["server_cpu_s"] is None for phase in phases):
+        return None
+    return sum(phase["client_cpu_s"] + phase["server_cpu_s"] for phase in phases)
+
+
+def _side_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    def med(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return median(known) if len(known) == len(values) else None
+
+    engine = [r["write"]["s"] + r["publish"]["s"] for r in runs]
+    summary: dict[str, Any] = {
+        "raw_median_s": median([r["raw"]["s"] for r in runs]),
+        "write_median_s": median([r["write"]["s"] for r in runs]),
+        "publish_median_s": median([r["publish"]["s"] for r in runs]),
+        "engine_median_s": median(engine),
+        "ratio": round(statistics.median(engine) / statistics.median([r["raw"]["s"] for r in runs]), 2),
+        "raw_runs_s": [r["raw"]["s"] for r in runs],
+        "engine_runs_s": [round(v, 3) for v in engine],
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "rss_frames_mb": max(r["rss_frames_mb"] for r in runs),
     }
+    raw_cpu = med([_cpu(r["raw"]) for r in runs])
+    engine_cpu = med([_cpu(r["write"], r["publish"]) for r in runs])
+    if raw_cpu is not None and engine_cpu is not None:
+        summary |= {"raw_cpu_s": raw_cpu, "engine_cpu_s": engine_cpu, "cpu_ratio": round(engine_cpu / raw_cpu, 2)}
+    return summary
+
+
+def bench_publish(dbs: Databases, records: int, repeat: int, baseline: str | None) -> dict[str, Any]:
+    """The engine's load + publish against a raw load of the same rows, each side in child processes.
+
+    Each run is a child process on two fresh databases (raw load; draft write + publish), so
+    every load starts from the same empty tables and the peak RSS is that of one load. With
+    `baseline`, the same rows go through that git ref's code in children interleaved with the
+    current ones.
+    """
+    job_id = str(uuid.uuid5(NS, "publish"))
+    with tempfile.TemporaryDirectory(prefix="demogen-publish-") as folder:
+        frames = Path(folder) / "frames"
+        generated = _patch_frames(dbs, records, job_id, frames)
+        trees = {"current": ROOT}
+        if baseline:
+            trees["baseline"] = baseline_tree(baseline, Path(folder) / "baseline")
+        runs: dict[str, list[dict[str, Any]]] = {side: [] for side in trees}
+        for rep in range(repeat):
+            sides = list(trees) if rep % 2 == 0 else list(reversed(trees))  # alternate who goes first
+            for side in sides:
+                order = "raw-first" if rep % 2 == 0 else "engine-first"
+                run = _run_child(trees[side], dbs, f"bench_publish_{side}_{rep}", frames, job_id, order)
+                runs[side].append(run)
+                print(
+                    f"  publish run {rep} {side}: raw {run['raw']['s']:.2f} s, write {run['write']['s']:.2f} s, "
+                    f"publish {run['publish']['s']:.2f} s, peak RSS {run['peak_rss_mb']} MB",
+                    flush=True,
+                )
+    result: dict[str, Any] = {"records": generated, "repeat": repeat}
+    for side, side_runs in runs.items():
+        result[side] = _side_summary(side_runs)
+    if baseline:
+        result["baseline_ref"] = baseline
+        result["speedup"] = round(result["baseline"]["engine_median_s"] / result["current"]["engine_median_s"], 2)
+    return result
 
 
 # --- million ---------------------------------------------------------------------------------------
-
-MILLION_MONTHS = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
 
 
 def million_child(url: str, records: int) -> None:
@@ -429,19 +490,40 @@ def render(report: dict[str, Any]) -> str:
             "",
         ]
     if "publish" in parts:
-        r = parts["publish"]["postgres"]
+        first = next(iter(parts["publish"].values()))
         lines += [
-            "### Load + publish on PostgreSQL against a raw COPY",
+            f"### Load + publish of {first['records']:,} records against a raw load",
             "",
-            "`drafts.write_drafts` (COPY into draft_*) + `drafts.publish_drafts` in one transaction, against one "
-            "COPY of the same rows into empty copies of the CRM tables (same keys and indexes). Goal: within 2×.",
+            "`drafts.write_drafts` (the rows into the draft tables, committed) + `drafts.publish_drafts` (one "
+            "transaction moving them live), against one load of the same rows with `Store.load_frame` "
+            "(PostgreSQL: COPY; DuckDB: Arrow append) into the CRM tables of a fresh database: same keys and "
+            "indexes, empty. Each run is a child process on fresh databases, raw and engine first in turn; "
+            f"medians of {first['repeat']}. Goal: within 1.5× of the raw load on PostgreSQL, as fast as "
+            "possible on DuckDB, peak RSS < 1 GB. CPU: the child's CPU seconds plus, on PostgreSQL, those of "
+            "its server process; steadier than wall time on a shared machine.",
             "",
-            "| records | raw COPY | stage | publish (move) | stage + publish | ratio |",
-            "|---|---|---|---|---|---|",
-            f"| {r['records']:,} | {r['raw_copy_median_s']:.2f} s | {r['stage_median_s']:.2f} s | "
-            f"{r['move_median_s']:.2f} s | {r['stage_publish_median_s']:.2f} s | **{r['ratio']:.2f}×** |",
-            "",
+            "| backend | code | raw load | write | publish | write + publish | ratio to raw | CPU ratio | "
+            "peak RSS (frames alone) |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
+        for backend, r in parts["publish"].items():
+            for side in SIDES:
+                if side not in r:
+                    continue
+                x = r[side]
+                code = "this tree" if side == "current" else f"`{r['baseline_ref']}`"
+                cpu = "–"
+                if "cpu_ratio" in x:
+                    cpu = f"{x['cpu_ratio']:.2f}× ({x['engine_cpu_s']:.1f} / {x['raw_cpu_s']:.1f} s)"
+                lines.append(
+                    f"| {backend} | {code} | {x['raw_median_s']:.2f} s | {x['write_median_s']:.2f} s | "
+                    f"{x['publish_median_s']:.2f} s | **{x['engine_median_s']:.2f} s** | **{x['ratio']:.2f}×** | "
+                    f"{cpu} | {x['peak_rss_mb']:,} MB ({x['rss_frames_mb']:,} MB) |"
+                )
+        speedups = [f"{b} {r['speedup']:.2f}×" for b, r in parts["publish"].items() if "speedup" in r]
+        if speedups:
+            lines += ["", f"Write + publish, baseline / this tree: {', '.join(speedups)}."]
+        lines.append("")
     if "million" in parts:
         r = parts["million"]["postgres"]
         lines += [
@@ -520,8 +602,10 @@ def main() -> None:
     parser.add_argument("--noise-records", type=int, default=1_000_000, help="kpi: records of the noise tenants")
     parser.add_argument("--noise-tenants", type=int, default=2)
     parser.add_argument("--kpi-repeat", type=int, default=9)
-    parser.add_argument("--baseline", metavar="GIT_REF", help="kpi: also time the dbt views of this git ref")
-    parser.add_argument("--publish-records", type=int, default=200_000)
+    parser.add_argument(
+        "--baseline", metavar="GIT_REF", help="kpi: also time the dbt views of this git ref; publish: its code"
+    )
+    parser.add_argument("--publish-records", type=int, default=1_000_000)
     parser.add_argument("--publish-repeat", type=int, default=3)
     parser.add_argument("--million-records", type=int, default=1_000_000)
     parser.add_argument("--postgres-url", help="a server to create the benchmark databases on")
@@ -549,10 +633,10 @@ def main() -> None:
                 results.setdefault("kpi", {})[backend] = bench_kpi(
                     dbs, args.kpi_records, args.noise_records, args.noise_tenants, args.kpi_repeat, args.baseline
                 )
-            if backend == "postgres" and "publish" in args.part:
+            if "publish" in args.part:
                 print(f"{backend}: load + publish", flush=True)
                 results.setdefault("publish", {})[backend] = bench_publish(
-                    dbs, args.publish_records, args.publish_repeat
+                    dbs, args.publish_records, args.publish_repeat, args.baseline
                 )
             if backend == "postgres" and "million" in args.part:
                 print(f"{backend}: {args.million_records:,}-record patch", flush=True)
