@@ -554,15 +554,16 @@ See `benchmarks/README.md`. Each benchmark owns one section below and rewrites o
 """
 
 
-def write_markdown(section: str) -> None:
+def write_markdown(section: str, heading: str = SECTION) -> None:
+    """Put `section` in RESULTS.md in place of the one under `heading` (its first line), else at the end."""
     text = RESULTS_MD.read_text() if RESULTS_MD.exists() else RESULTS_HEADER
     if not text.startswith("# "):  # others' sections came first: the how-to-run header goes on top
         text = RESULTS_HEADER + "\n" + text
-    start = text.find(SECTION)
+    start = text.find(heading)
     if start < 0:
         text = text.rstrip() + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(SECTION))
+        end = text.find("\n## ", start + len(heading))
         text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
     RESULTS_MD.write_text(text)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from flows.store import Store, connect
+from flows.store.dbt_runner import work_dir_path
 from flows.store.tenants import Tenant
 from generators.calendar import add_months, month_start
 from generators.frames import conform
@@ -32,35 +33,56 @@ class Databases:
 
     def __init__(self, backend: str, folder: Path, server_url: str | None) -> None:
         self.backend, self.folder, self.server_url = backend, folder, server_url
+        self.urls: list[str] = []
 
-    def new(self, name: str) -> str:
+    def new(self, name: str, template: str | None = None) -> str:
+        """The URL of a new database; with `template`, the URL of one of these that nobody has open, a copy of it.
+
+        A copy also gets a copy of the template's dbt folder, as if it had been initialised itself.
+        DuckDB copies the file; PostgreSQL creates the database from the template.
+        """
+        source = template.rsplit("/", 1)[1].removesuffix(".duckdb") if template else None
         if self.backend == "duckdb":
-            return f"duckdb:///{self.folder / name}.duckdb"
-        assert self.server_url is not None
-        admin = connect(self.server_url)
-        try:
-            admin.execute(f"DROP DATABASE IF EXISTS {name}")
-            admin.execute(f"CREATE DATABASE {name}")
-        finally:
-            admin.close()
-        return self.server_url.rsplit("/", 1)[0] + f"/{name}"
+            path = self.folder / f"{name}.duckdb"
+            if source:
+                shutil.copyfile(self.folder / f"{source}.duckdb", path)
+            url = f"duckdb:///{path}"
+        else:
+            assert self.server_url is not None
+            admin = connect(self.server_url)
+            try:
+                admin.execute(f"DROP DATABASE IF EXISTS {name}")
+                admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {source}" if source else ""))
+            finally:
+                admin.close()
+            url = self.server_url.rsplit("/", 1)[0] + f"/{name}"
+        if template and work_dir_path(template, self.backend).is_dir():
+            shutil.copytree(work_dir_path(template, self.backend), work_dir_path(url, self.backend), dirs_exist_ok=True)
+        self.urls.append(url)
+        return url
+
+    def forget(self) -> None:
+        """Remove the dbt folder each database got under dbt_project/target (its compiled SQL and logs)."""
+        for url in self.urls:
+            shutil.rmtree(work_dir_path(url, self.backend), ignore_errors=True)
 
 
 @contextmanager
 def databases(backend: str, postgres_url: str | None = None) -> Iterator[Databases]:
-    """DuckDB: a temp folder. PostgreSQL: the given server, else a throwaway cluster (tests/pg_cluster)."""
+    """DuckDB: a temp folder. PostgreSQL: the given server, else a throwaway cluster (tests/pg_cluster).
+
+    At the end, the dbt folder of every database made goes too.
+    """
     with tempfile.TemporaryDirectory(prefix="demogen-bench-") as folder:
-        if backend == "duckdb":
-            yield Databases(backend, Path(folder), None)
-            return
-        if postgres_url:
-            yield Databases(backend, Path(folder), postgres_url)
-            return
-        cluster = start_cluster()
+        cluster = start_cluster() if backend == "postgres" and not postgres_url else None
+        server_url = None if backend == "duckdb" else postgres_url or (cluster.url if cluster else None)
+        dbs = Databases(backend, Path(folder), server_url)
         try:
-            yield Databases(backend, Path(folder), cluster.url)
+            yield dbs
         finally:
-            cluster.stop()
+            dbs.forget()
+            if cluster:
+                cluster.stop()
 
 
 def add_tenant(
