@@ -9,11 +9,10 @@ new process, timed from its start to its exit; its peak RSS is its own (VmHWM, s
            seeded once and reused, every run applies the plan with a seed of its own, so it
            really creates its 678 records. Runs alternate empty/big. Goals: < 2 s on the empty
            database; big / empty <= 1.3x.
-  peer     PostgreSQL only: a DELTAS month of 130,000 records (a fresh tenant per run) against
-           Snowfakery 4.2.1 writing benchmarks/snowfakery_crm.recipe.yml (the same mix of
-           companies, contacts, deals and activities) into a fresh database of the same server,
-           runs interleaved. Snowfakery is installed in a throwaway venv. Goal: demogen >= 4x
-           Snowfakery's rows/s.
+  peer     PostgreSQL only: a DELTAS month of 130,000 records against Snowfakery 4.2.1 writing
+           benchmarks/snowfakery_crm.recipe.yml (the same mix of companies, contacts, deals and
+           activities), each into a fresh database of the same server per run, runs interleaved.
+           Snowfakery is installed in a throwaway venv. Goal: demogen >= 4x Snowfakery's rows/s.
   million  a 1,000,000-record patch (6 months) on a fresh database, both backends: records/s
            end to end (goal >= 100,000/s) and the process's peak RSS (goal < 1 GB).
 
@@ -368,15 +367,15 @@ def run_snowfakery(command: Path, url: str, companies: int) -> tuple[Ran, int]:
 
 def bench_peer(dbs: Databases, blank: str, work: Path, runs: int, records: int, command: Path) -> dict[str, Any]:
     load_before = load()
-    url = dbs.new("bench_apply_peer", blank)
-    add_tenants(url, [f"peer-{n}" for n in range(runs)])
     ours = Series()
     theirs: list[tuple[Ran, int]] = []
     companies = records // ROWS_PER_COMPANY
+    expect = records_of(crm_month(records))
     for n in range(runs):
-        plan = write_plan(work, deltas_plan(f"peer-{n}", f"peer-{n}", ["2025-01"], records))
-        expect = records_of(crm_month(records))
-        peer_url = dbs.new(f"bench_apply_snowfakery_{n}")
+        # Each side writes into a database of its own, fresh per run: demogen's as `demogen init` left it.
+        url, peer_url = dbs.new(f"bench_apply_peer_{n}", blank), dbs.new(f"bench_apply_snowfakery_{n}")
+        add_tenants(url, ["peer"])
+        plan = write_plan(work, deltas_plan("peer", f"peer-{n}", ["2025-01"], records))
         for side in ("demogen", "snowfakery") if n % 2 == 0 else ("snowfakery", "demogen"):
             if side == "demogen":
                 ours.add(apply(plan, url, expect))
@@ -440,6 +439,14 @@ def _steps(steps: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in steps.items())
 
 
+def _recorded(by_backend: dict[str, Any]) -> str:
+    stamps: dict[tuple[str, str], list[str]] = {}
+    for backend, r in by_backend.items():
+        stamps.setdefault((r["recorded_at"], r["command"]), []).append(backend)
+    text = "; ".join(f"{', '.join(b)} recorded {at} by `{command}`" for (at, command), b in stamps.items())
+    return text[:1].upper() + text[1:] + "."
+
+
 def _runs(values: list[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values)
 
@@ -449,13 +456,18 @@ def render(report: dict[str, Any]) -> str:
     lines = [
         SECTION,
         "",
-        f"`{report['command']}`, recorded {report['recorded_at']} on {m['nproc']} cores (`nproc`), "
-        f"{m['ram_gb']} GB RAM, {m['cpu']}; Python {m['python']}, PostgreSQL {m.get('postgres', '-')}, "
-        f"DuckDB {m['duckdb']}, Polars {m['polars']}; load average (1, 5, 15 min) {m['load_average']} when the run "
-        "ended, and per part below at its start and end. Every figure is a new `demogen apply --json PLAN` "
+        f"`.venv/bin/python -m benchmarks.bench_apply` on {m['nproc']} cores (`nproc`), {m['ram_gb']} GB RAM, "
+        f"{m['cpu']}; Python {m['python']}, PostgreSQL {m.get('postgres', '-')}, DuckDB {m['duckdb']}, "
+        f"Polars {m['polars']}; load average (1, 5, 15 min) {m['load_average']} when the last run ended, and per "
+        "part below at its start and end; each part says when it was recorded, and by what command. "
+        "Every figure is a new `demogen apply --json PLAN` "
         "process of this tree, from its start to its exit (interpreter, imports, dbt and all); peak RSS is that "
         "process's own. Other people's test suites shared the machine: read medians and the ratios of runs "
         "interleaved in one run.",
+        "",
+        "Steps come from the timestamps of the job's log, each entry ending its step: `start-up` runs from the "
+        "process's start to the job row (interpreter, imports, connection, schema check), `exit` from the last "
+        "entry to the process's exit (the JSON printed, the store closed, the interpreter gone).",
         "",
     ]
     parts = report["parts"]
@@ -469,7 +481,7 @@ def render(report: dict[str, Any]) -> str:
             f"of the target tenant over {DATA_MONTHS} months ending with the plan's last month. Empty and big runs "
             f"alternate; {first['runs']} runs each, the median leaves out the first run on each database "
             "(shown apart). "
-            "Goals: < 2 s on the empty database, big / empty ≤ 1.3×.",
+            f"Goals: < 2 s on the empty database, big / empty ≤ 1.3×. {_recorded(parts['example'])}",
             "",
             "| backend | database | median | first run | runs (s) | peak RSS | steps, median s | load avg |",
             "|---|---|---|---|---|---|---|---|",
@@ -491,10 +503,10 @@ def render(report: dict[str, Any]) -> str:
         lines += [
             f"### A {d['records']:,}-record patch on PostgreSQL against Snowfakery",
             "",
-            f"demogen: one DELTAS month of {d['records']:,} records ({mix_text()}) on a fresh tenant per run. "
-            f"Snowfakery {s['version']} (in a throwaway "
-            f"venv): `benchmarks/snowfakery_crm.recipe.yml`, the same mix, {s['rows']:,} rows into a fresh database "
-            f"of the same server per run. {r['runs']} runs each, interleaved. Goal: demogen ≥ 4× Snowfakery's rows/s.",
+            f"demogen: one DELTAS month of {d['records']:,} records ({mix_text()}). Snowfakery {s['version']} "
+            f"(in a throwaway venv): `benchmarks/snowfakery_crm.recipe.yml`, the same mix, {s['rows']:,} rows. Each "
+            "writes into a fresh database of the same server per run (demogen's as `demogen init` leaves it); "
+            f"{r['runs']} runs each, interleaved. Goal: demogen ≥ 4× Snowfakery's rows/s. {_recorded(parts['peer'])}",
             "",
             "| tool | rows | median | runs (s) | median rows/s | peak RSS |",
             "|---|---|---|---|---|---|",
@@ -512,7 +524,7 @@ def render(report: dict[str, Any]) -> str:
             "### A 1,000,000-record patch",
             "",
             f"One DELTAS plan of {len(MILLION_MONTHS)} months in the same mix on a fresh database. "
-            "Goals: ≥ 100,000 records/s end to end, peak RSS < 1 GB.",
+            f"Goals: ≥ 100,000 records/s end to end, peak RSS < 1 GB. {_recorded(parts['million'])}",
             "",
             "| backend | records | median | runs (s) | records/s | peak RSS | steps, median s | load avg |",
             "|---|---|---|---|---|---|---|---|",
@@ -533,7 +545,7 @@ def record(report: dict[str, Any]) -> None:
     parts = previous.get("parts", {})
     for part, by_backend in report["parts"].items():
         parts[part] = parts.get(part, {}) | by_backend
-    report = report | {"parts": parts}
+    report = report | {"machine": previous.get("machine", {}) | report["machine"], "parts": parts}
     RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_JSON.write_text(json.dumps(report, indent=2) + "\n")
     write_markdown(render(report), SECTION)
@@ -592,16 +604,14 @@ def main() -> None:
                     results.setdefault("million", {})[backend] = bench_million(
                         dbs, blank, work, args.million_runs, args.million_records
                     )
-    report = {
-        "benchmark": "demogen apply through the CLI",
-        "command": command,
-        "recorded_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine() | versions,
-        "parts": results,
-    }
+    recorded = "(not recorded)" if args.no_record else datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    for by_backend in results.values():  # parts are recorded one by one: each says when, and by what command
+        for result in by_backend.values():
+            result |= {"recorded_at": recorded, "command": command}
+    report = {"benchmark": "demogen apply through the CLI", "machine": machine() | versions, "parts": results}
     print(json.dumps(results, indent=2))
     if args.no_record:
-        print(render(report | {"recorded_at": "(not recorded)"}))
+        print(render(report))
     else:
         record(report)
 
