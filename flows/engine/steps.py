@@ -441,7 +441,11 @@ def audit(run: JobRun, prepared: Prepared) -> dict[str, Any]:
         # Keep the failing tests, test by test, with the failed job for its report and artifacts.
         run.job = update_job(run.store, run.job, diff_report_json={"audit": summary})
         check_unmoved(run.store, prepared)  # a KPI that moved under us explains a missed target best
-        failed = ", ".join(f"{r.name} ({r.failures} rows)" for r in result.failed) or "dbt could not run the audit"
+        failed = ", ".join(
+            f"{r.name} ({r.failures} rows)" if r.failures is not None else f"{r.name} (error: {r.message})"
+            for r in result.failed
+        )
+        failed = failed or "dbt could not run the audit"
         raise AuditFailed(f"audit failed: {failed}")
     run.log(
         "audit",

@@ -215,12 +215,14 @@ _COMPILED_FILE = "job_tests.json"
 _COMPILED: dict[Path, tuple[str, tuple[CompiledTest, ...]]] = {}
 
 
-def _compiled_key() -> str:
-    """What the compiled SQL depends on: the project's files, dbt's version and the project's vars."""
+def _compiled_key(store: Store) -> str:
+    """What the compiled SQL depends on: the project's files, dbt's version, the project's vars, and
+    the database's name, which dbt writes into every relation (a DuckDB file's name, copied or moved)."""
     from importlib.metadata import version
 
+    database = str(store.scalar("SELECT current_database() AS name"))
     return hashlib.sha256(
-        "\n".join([models_fingerprint(PROJECT_DIR), version("dbt-core"), json.dumps(PROJECT_VARS)]).encode()
+        "\n".join([models_fingerprint(PROJECT_DIR), version("dbt-core"), json.dumps(PROJECT_VARS), database]).encode()
     ).hexdigest()
 
 
@@ -231,7 +233,7 @@ def compile_job_tests(store: Store) -> tuple[CompiledTest, ...]:
     SQL per test serves every job: kept in the database's work folder, a new process runs a job's
     tests without starting dbt at all.
     """
-    key = _compiled_key()
+    key = _compiled_key(store)
     run = invoke(store, ["compile", "--select", *(f"tag:{t}" for t in JOB_TAGS)])
     tests = tuple(t for t in run.compiled if set(t.tags) & set(JOB_TAGS))
     if not run.success or not tests:
@@ -249,7 +251,7 @@ def compile_job_tests(store: Store) -> tuple[CompiledTest, ...]:
 def job_tests(store: Store, tag: str) -> tuple[CompiledTest, ...]:
     """The compiled tests of one tag (audit or verification): from memory, the work folder, or a compile."""
     path = work_dir_path(store.url, store.backend) / _COMPILED_FILE
-    key = _compiled_key()
+    key = _compiled_key(store)
     cached = _COMPILED.get(path)
     if cached is None or cached[0] != key:
         cached = _read_compiled(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -11,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from flows.engine.run import apply_plan
-from flows.store import Store
+from flows.store import Store, open_store
 from flows.store import dbt_runner as dbt
 from flows.store.paths import PROJECT_ROOT
 from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
@@ -141,3 +142,24 @@ def test_a_new_process_runs_a_job_without_starting_dbt(database_url: str, store:
         "verify_drafts_published",
         "verify_targets_met",
     }
+
+
+@pytest.mark.parametrize("backend", ["duckdb"], indirect=True)
+def test_tests_compiled_for_another_database_are_compiled_again(
+    database_url: str, store: Store, tenant, tmp_path
+) -> None:
+    """A DuckDB file copied with its work folder: the SQL compiled for the old file's name is not reused."""
+    first = apply_plan(store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW)
+    assert first.status == "completed"
+    store.execute("CHECKPOINT")
+    store.close()
+    copy_url = f"duckdb:///{tmp_path / 'renamed.duckdb'}"
+    shutil.copyfile(database_url.removeprefix("duckdb:///"), tmp_path / "renamed.duckdb")
+    shutil.copytree(dbt.work_dir_path(database_url, "duckdb"), dbt.work_dir_path(copy_url, "duckdb"))
+    try:
+        with open_store(copy_url) as copy:
+            second = apply_plan(copy, make_plan({"2025-02": EXAMPLE_MONTHS["2025-02"]}), as_of=NOW)
+        assert second.status == "completed", second.error_message
+        assert {t["status"] for t in present(second.diff_report_json)["audit"]["tests"]} == {"pass"}
+    finally:
+        shutil.rmtree(dbt.work_dir_path(copy_url, "duckdb"), ignore_errors=True)
