@@ -330,12 +330,8 @@ def snowfakery(given: str | None) -> Iterator[Path]:
         else:
             venv = Path(folder) / "venv"
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-            done = subprocess.run(
-                [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                 *SNOWFAKERY_REQUIREMENTS],
-                capture_output=True,
-                text=True,
-            )  # fmt: skip
+            pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+            done = subprocess.run([*pip, "--no-compile", *SNOWFAKERY_REQUIREMENTS], capture_output=True, text=True)
             if done.returncode:
                 raise SystemExit(f"could not install Snowfakery {SNOWFAKERY}: {done.stderr.strip()[-2000:]}")
             command = venv / "bin" / "snowfakery"
@@ -443,8 +439,7 @@ def _recorded(by_backend: dict[str, Any]) -> str:
     stamps: dict[tuple[str, str], list[str]] = {}
     for backend, r in by_backend.items():
         stamps.setdefault((r["recorded_at"], r["command"]), []).append(backend)
-    text = "; ".join(f"{', '.join(b)} recorded {at} by `{command}`" for (at, command), b in stamps.items())
-    return text[:1].upper() + text[1:] + "."
+    return "; ".join(f"Recorded {at} by `{command}` ({', '.join(b)})" for (at, command), b in stamps.items()) + "."
 
 
 def _runs(values: list[float]) -> str:
@@ -458,8 +453,9 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"`.venv/bin/python -m benchmarks.bench_apply` on {m['nproc']} cores (`nproc`), {m['ram_gb']} GB RAM, "
         f"{m['cpu']}; Python {m['python']}, PostgreSQL {m.get('postgres', '-')}, DuckDB {m['duckdb']}, "
-        f"Polars {m['polars']}; load average (1, 5, 15 min) {m['load_average']} when the last run ended, and per "
-        "part below at its start and end; each part says when it was recorded, and by what command. "
+        f"Polars {m['polars']}; load average (1, 5, 15 min) {m['load_average']} when the last run ended "
+        f"(`{report['last_run']['command']}`, {report['last_run']['minutes']} min in all), and per part below "
+        "at its start and end; each part says when it was recorded, and by what command. "
         "Every figure is a new `demogen apply --json PLAN` "
         "process of this tree, from its start to its exit (interpreter, imports, dbt and all); peak RSS is that "
         "process's own. Other people's test suites shared the machine: read medians and the ratios of runs "
@@ -577,7 +573,8 @@ def main() -> None:
         args.peer_records, args.million_records = 2_000, 12_000
         args.no_record = True
 
-    command = " ".join(["python -m benchmarks.bench_apply", *sys.argv[1:]])
+    command = " ".join([".venv/bin/python -m benchmarks.bench_apply", *sys.argv[1:]])
+    started = time.perf_counter()
     backends = ["duckdb", "postgres"] if args.backend == "both" else [args.backend]
     results: dict[str, dict[str, Any]] = {}
     versions = {"duckdb": version("duckdb"), "polars": version("polars")}
@@ -608,7 +605,12 @@ def main() -> None:
     for by_backend in results.values():  # parts are recorded one by one: each says when, and by what command
         for result in by_backend.values():
             result |= {"recorded_at": recorded, "command": command}
-    report = {"benchmark": "demogen apply through the CLI", "machine": machine() | versions, "parts": results}
+    report = {
+        "benchmark": "demogen apply through the CLI",
+        "machine": machine() | versions,
+        "last_run": {"command": command, "minutes": round((time.perf_counter() - started) / 60, 1)},
+        "parts": results,
+    }
     print(json.dumps(results, indent=2))
     if args.no_record:
         print(render(report))
