@@ -93,8 +93,13 @@ class PostgresStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.conn.transaction():
-            yield
+        try:
+            with self.conn.transaction():
+                yield
+        except psycopg.OperationalError as exc:  # BEGIN or COMMIT on a connection the server ended
+            if self._conn is not None and (self._conn.closed or self._conn.broken):
+                raise self._lost(exc) from exc
+            raise
 
     def load_frame(self, table: str, frame: pl.DataFrame) -> int:
         if frame.height == 0:
