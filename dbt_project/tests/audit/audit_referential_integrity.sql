@@ -1,5 +1,6 @@
 -- every draft row points at records of its own tenant that exist once the job is published
--- (live rows or the job's own drafts)
+-- (live rows or the job's own drafts). "coalesce(...) is null", not two "is null": PostgreSQL
+-- would turn those into anti-joins, misjudge how many rows they leave, and loop over the drafts.
 with stages as (
     select * from {{ ref('stg_crm__pipeline_stages') }}
 ),
@@ -8,21 +9,21 @@ dangling as (
     select 'contacts.company_id' as reference, c.contact_id as record_id
     from {{ job_drafts('contacts') }} as c
     {{ join_parent('companies', 'company_id', 'c', 'company_id', 'p') }}
-    where c.company_id is not null and p.company_id is null and p_draft.company_id is null
+    where c.company_id is not null and coalesce(p.company_id, p_draft.company_id) is null
 
     union all
 
     select 'deals.contact_id', d.deal_id
     from {{ job_drafts('deals') }} as d
     {{ join_parent('contacts', 'contact_id', 'd', 'contact_id', 'p') }}
-    where d.contact_id is not null and p.contact_id is null and p_draft.contact_id is null
+    where d.contact_id is not null and coalesce(p.contact_id, p_draft.contact_id) is null
 
     union all
 
     select 'deals.company_id', d.deal_id
     from {{ job_drafts('deals') }} as d
     {{ join_parent('companies', 'company_id', 'd', 'company_id', 'p') }}
-    where d.company_id is not null and p.company_id is null and p_draft.company_id is null
+    where d.company_id is not null and coalesce(p.company_id, p_draft.company_id) is null
 
     union all
 
@@ -36,21 +37,21 @@ dangling as (
     select 'activities.contact_id', a.activity_id
     from {{ job_drafts('activities') }} as a
     {{ join_parent('contacts', 'contact_id', 'a', 'contact_id', 'p') }}
-    where a.contact_id is not null and p.contact_id is null and p_draft.contact_id is null
+    where a.contact_id is not null and coalesce(p.contact_id, p_draft.contact_id) is null
 
     union all
 
     select 'activities.deal_id', a.activity_id
     from {{ job_drafts('activities') }} as a
     {{ join_parent('deals', 'deal_id', 'a', 'deal_id', 'p') }}
-    where a.deal_id is not null and p.deal_id is null and p_draft.deal_id is null
+    where a.deal_id is not null and coalesce(p.deal_id, p_draft.deal_id) is null
 
     union all
 
     select 'activities.company_id', a.activity_id
     from {{ job_drafts('activities') }} as a
     {{ join_parent('companies', 'company_id', 'a', 'company_id', 'p') }}
-    where a.company_id is not null and p.company_id is null and p_draft.company_id is null
+    where a.company_id is not null and coalesce(p.company_id, p_draft.company_id) is null
 )
 
 select * from dangling
