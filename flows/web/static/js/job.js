@@ -1,0 +1,228 @@
+// The job page: status and progress (polled while the job runs), KPI comparison, records, dbt tests, revert.
+
+import {
+  ApiError,
+  api,
+  el,
+  formatAmount,
+  formatCount,
+  formatDuration,
+  monthLabel,
+  monthShort,
+  pageData,
+} from "./common.js";
+
+const POLL_MS = 1000;
+const SEP = " │ ";
+const STATUS = { pending: "Pending", running: "Running", completed: "✓ Completed", failed: "Failed" };
+const STEPS = {
+  create: "Creating the job",
+  prepare: "Reading the tenant's KPIs and checking the plan",
+  generate: "Generating records",
+  write: "Writing drafts",
+  audit: "Auditing the drafts with dbt",
+  publish: "Publishing",
+  verify: "Verifying the live tables with dbt",
+  report: "Writing the report",
+};
+
+const data = pageData("job-data");
+const $ = (id) => document.getElementById(id);
+let state = { job: data.job, diffReport: data.diffReport };
+
+function render() {
+  const job = state.job;
+  const running = job.status === "pending" || job.status === "running";
+  const badge = $("job-status");
+  badge.textContent = STATUS[job.status] || job.status;
+  badge.className = `badge ${job.status}`;
+  renderProgress(job, running);
+  $("job-duration").textContent = running ? "still running" : formatDuration(job.durationSeconds);
+  $("job-started").textContent = job.startedAt ? new Date(job.startedAt).toLocaleString("en-US") : "—";
+  renderFailure(job);
+  renderComparison(state.diffReport || {}, running);
+  renderRecords(job, running);
+  renderTests(state.diffReport || {}, running);
+  renderActions(job, running);
+}
+
+function renderProgress(job, running) {
+  const box = $("job-progress");
+  if (!running) {
+    box.replaceChildren(job.status === "completed" ? el("p", { className: "muted" }, "Finished.") : "");
+    return;
+  }
+  const last = (job.logs || []).at(-1);
+  const step = STEPS[job.currentStep] || job.currentStep || "Waiting for a worker";
+  box.replaceChildren(
+    el("label", { htmlFor: "progress-bar" }, "Progress "),
+    el("progress", { id: "progress-bar", max: 100, value: job.progress || 0 }, `${job.progress || 0}%`),
+    el("span", { className: "num" }, ` ${job.progress || 0}%`),
+    el("p", { className: "muted" }, `Current step: ${step}${last && last.message ? ` — ${last.message}` : ""}`),
+  );
+}
+
+function renderFailure(job) {
+  const box = $("job-error");
+  if (job.status !== "failed") {
+    box.replaceChildren();
+    return;
+  }
+  const message = (job.errorMessage || "no reason was recorded").replace(/\.$/, "");
+  box.replaceChildren(el("p", { className: "notice error" }, `This job failed: ${message}. Nothing it generated was published.`));
+}
+
+function formatMetric(value, metric) {
+  if (value === null || value === undefined) return "—";
+  return metric.endsWith("Value") ? formatAmount(value) : formatCount(value);
+}
+
+function formatDelta(value, metric) {
+  const number = Number(value);
+  return `${number < 0 ? "-" : "+"}${formatMetric(Math.abs(number), metric)}`;
+}
+
+function formatPct(pct, delta) {
+  if (pct !== null && pct !== undefined) return `${pct >= 0 ? "+" : ""}${Number(pct).toFixed(1)}%`;
+  return Number(delta) !== 0 ? "new" : "—";
+}
+
+function passCell(passed) {
+  if (passed === true) return el("td", { className: "pass", title: "target met" }, "✓");
+  if (passed === false) return el("td", { className: "fail", title: "target missed" }, "✗");
+  return el("td", { className: "none", title: "no target" }, "—");
+}
+
+function renderComparison(report, running) {
+  const body = $("comparison-body");
+  const months = report.months || [];
+  $("comparison-empty").textContent = months.length
+    ? ""
+    : running
+      ? "The comparison appears when the job completes."
+      : "This job has no comparison.";
+  const years = new Set(months.map((m) => m.month.slice(0, 4)));
+  const name = (month) => (years.size > 1 ? monthLabel(month) : monthShort(month));
+  const rows = [];
+  for (const month of months) {
+    for (const m of month.metrics) {
+      rows.push(
+        el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, `${m.label} (${name(month.month)})`),
+          el("td", { className: "num" }, formatMetric(m.before, m.metric)),
+          el("td", { className: "num" }, formatMetric(m.after, m.metric)),
+          el("td", { className: "num" }, formatDelta(m.delta, m.metric)),
+          el("td", { className: "num" }, formatPct(m.pctChange, m.delta)),
+          el("td", { className: "num" }, m.target === null ? "—" : formatMetric(m.target, m.metric)),
+          passCell(m.pass),
+        ),
+      );
+    }
+  }
+  body.replaceChildren(...rows);
+  $("comparison").hidden = !months.length;
+  const verdict = $("comparison-verdict");
+  if (months.length && report.allTargetsMet !== undefined && (report.targets || []).length) {
+    verdict.textContent = report.allTargetsMet ? "✓ Every target met." : "✗ Some targets were missed.";
+    verdict.className = report.allTargetsMet ? "pass-text" : "fail-text";
+  } else {
+    verdict.textContent = "";
+  }
+}
+
+function renderRecords(job, running) {
+  const metrics = job.metrics || {};
+  const reverting = job.mode === "revert";
+  $("records-heading").textContent = reverting ? "Records Deleted" : "Records Created";
+  const box = $("records-body");
+  const byType = metrics.byRecordType || metrics.byEntity || {};
+  if (running || !Object.keys(byType).length) {
+    box.replaceChildren(el("p", { className: "muted" }, running ? "Counted when the job completes." : "None."));
+    return;
+  }
+  const line = (keys) =>
+    keys.filter((k) => k in byType).map((k) => `${k[0].toUpperCase()}${k.slice(1)}: ${formatCount(byType[k])}`).join(SEP);
+  const total = reverting ? metrics.recordsDeleted : metrics.recordsCreated;
+  box.replaceChildren(
+    el("p", {}, line(["contacts", "companies", "deals"])),
+    el("p", {}, line(["leads", "activities"])),
+    el("p", { className: "muted" }, `Total: ${formatCount(total)} records`),
+  );
+}
+
+function testList(title, run) {
+  if (!run || !(run.tests || []).length) return null;
+  const passed = run.tests.filter((t) => t.status === "pass").length;
+  return el(
+    "div",
+    {},
+    el("h3", {}, `${title}: ${passed} of ${run.tests.length} passed`),
+    el(
+      "ul",
+      { className: "tests" },
+      run.tests.map((t) =>
+        el(
+          "li",
+          {},
+          el("span", { className: t.status === "pass" ? "pass" : "fail", "aria-hidden": "true" }, t.status === "pass" ? "✓" : "✗"),
+          ` ${t.name}`,
+          t.status === "pass" ? "" : ` (${t.status}${t.failures ? `, ${formatCount(t.failures)} failing rows` : ""})`,
+        ),
+      ),
+    ),
+  );
+}
+
+function renderTests(report, running) {
+  const box = $("tests-body");
+  const lists = [
+    testList("Audit before publishing", report.audit),
+    testList("Verification on the live tables", report.verification),
+  ].filter(Boolean);
+  $("tests").hidden = !lists.length && !running;
+  box.replaceChildren(...(lists.length ? lists : [el("p", { className: "muted" }, running ? "Run when the job gets there." : "")]));
+}
+
+function renderActions(job, running) {
+  const revert = $("revert");
+  if (!revert) return;
+  const reverted = (job.logs || []).some((entry) => entry.step === "reverted");
+  revert.hidden = job.mode === "revert";
+  revert.disabled = running || job.status !== "completed" || reverted;
+  revert.title = reverted ? "This job has been reverted." : job.status === "completed" ? "" : "Only a completed job can be reverted.";
+}
+
+async function poll() {
+  try {
+    const answer = await api(`/patch-jobs/${encodeURIComponent(state.job.id)}`);
+    state = { job: answer.job, diffReport: answer.diffReport };
+    render();
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    $("job-progress").append(el("p", { className: "notice warn" }, `Could not refresh: ${error.message}`));
+  }
+  if (state.job.status === "pending" || state.job.status === "running") setTimeout(poll, POLL_MS);
+}
+
+async function revert() {
+  const job = state.job;
+  const created = (job.metrics || {}).recordsCreated || 0;
+  if (!window.confirm(`Revert job ${job.id}? This deletes the ${formatCount(created)} records it created.`)) return;
+  const button = $("revert");
+  button.disabled = true;
+  $("action-status").textContent = "Reverting…";
+  try {
+    const answer = await api(`/patch-jobs/${encodeURIComponent(job.id)}/revert`, { method: "POST" });
+    window.location.assign(`/jobs/${encodeURIComponent(answer.job.id)}`);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    $("action-status").textContent = `Not reverted: ${error.message}`;
+    button.disabled = false;
+  }
+}
+
+$("revert")?.addEventListener("click", revert);
+render();
+if (state.job.status === "pending" || state.job.status === "running") setTimeout(poll, POLL_MS);
