@@ -35,7 +35,7 @@ def home() -> RedirectResponse:
 
 @router.get("/tenants", response_class=HTMLResponse)
 def tenants_page(request: Request, all: bool = False, store: Store = Depends(request_store)) -> HTMLResponse:
-    return render(request, "tenants.html", {"tenants": list_tenants(store, include_all=all), "show_all": all})
+    return _page(request, "tenants.html", {"tenants": list_tenants(store, include_all=all), "show_all": all})
 
 
 @router.get("/tenants/{tenant_ref}", response_class=HTMLResponse)
@@ -54,7 +54,7 @@ def tenant_page(
         context.update(_updates(tenant, summary))
     else:
         context["jobs"] = _job_rows(store, list_jobs(store, tenant.id))
-    return render(request, "tenant.html", context)
+    return _page(request, "tenant.html", context)
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
@@ -79,14 +79,21 @@ def job_page(request: Request, job_id: str, store: Store = Depends(request_store
             "currency": tenant.currency if tenant else "USD",
         },
     }
-    return render(request, "job.html", context)
+    return _page(request, "job.html", context)
 
 
 # --- what the pages show -----------------------------------------------------------------------
 
 
+def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """A page the browser keeps no copy of: after signing out, Back asks the server, which asks to sign in."""
+    response = render(request, name, context, status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _not_found(request: Request, message: str) -> HTMLResponse:
-    return render(request, "not_found.html", {"message": message}, status_code=404)
+    return _page(request, "not_found.html", {"message": message}, status_code=404)
 
 
 def _is_uuid(text: str) -> bool:

@@ -1,0 +1,352 @@
+"""The pages in a real Chromium, as a Master Admin uses them: sign in, tenants, Monthly Updates, a job, revert."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import API, LiveServer
+
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # the test extra installs it; without it these tests cannot run
+    sync_playwright = None  # type: ignore[assignment]
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium, headless, with nothing that would reach out to the network on its own.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+WIDE = {"width": 1280, "height": 900}
+NARROW = {"width": 400, "height": 860}
+JOB_TIMEOUT_MS = 180_000  # a patch runs generation and two dbt test suites
+
+# The example plan: three months of 2025 for Acme Corp Demo, whose data ends in Dec 2024.
+EXAMPLE_CSV = """month,leadsCreated,contactsCreated,companiesCreated,dealsCreated,closedWonCount,closedWonValue,pipelineAddedValue
+2025-01,50,40,10,8,3,25000,80000
+2025-02,60,48,12,10,4,32000,96000
+2025-03,70,56,14,12,5,40000,120000
+"""
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    missing = None
+    if sync_playwright is None:
+        missing = "the playwright package is not installed (pip install -e '.[test]')"
+    elif not CHROMIUM.exists():
+        missing = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if missing:
+        if _in_ci():  # in CI a missing browser is a failure, never a skip
+            pytest.fail(f"Chromium is required in CI: {missing}", pytrace=False)
+        pytest.skip(f"no browser: {missing}")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(params=["duckdb"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The pages' tests run on DuckDB; the whole journey also on PostgreSQL (see its parametrize)."""
+    return str(request.param)
+
+
+def _screenshot_name(request: pytest.FixtureRequest, suffix: str = "") -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    return ARTIFACTS / f"{name}{suffix}.png"
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser profile (no cookies) at 1280 px; its last page is saved as a screenshot."""
+    context = browser.new_context(viewport=WIDE, accept_downloads=True, locale="en-US")
+    opened = context.new_page()
+    opened.set_default_timeout(20_000)
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield opened
+    try:
+        opened.screenshot(path=_screenshot_name(request), full_page=True)
+    finally:
+        context.close()
+    assert errors == [], f"the page's scripts failed: {errors}"
+
+
+def snap(page: Page, request: pytest.FixtureRequest, step: str) -> None:
+    """A screenshot of a step along the way, beside the test's last one."""
+    page.screenshot(path=_screenshot_name(request, f"-{step}"), full_page=True)
+
+
+def sign_in(page: Page, server: LiveServer, path: str = "/") -> None:
+    page.goto(server.base_url + path)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("Email").fill(server.email)
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def open_monthly_updates(page: Page, server: LiveServer) -> None:
+    sign_in(page, server, "/tenants/acme-corp-demo?tab=monthly-updates")
+    expect(page.get_by_role("heading", name="Monthly Patch Grid")).to_be_visible()
+
+
+def kpis(server: LiveServer, first: str, last: str) -> dict[str, dict[str, Any]]:
+    with server.client() as client:
+        answer = client.get(f"{API}/tenants/acme-corp-demo/kpis", params={"from": first, "to": last})
+    answer.raise_for_status()
+    return {row["month"]: row["metrics"] for row in answer.json()["months"]}
+
+
+# --- the whole journey ---------------------------------------------------------------------------
+
+
+@pytest.mark.dbt
+@pytest.mark.parametrize("backend", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_apply_the_example_plan_from_csv_then_revert_it(
+    page: Page, live_server: LiveServer, request: pytest.FixtureRequest
+) -> None:
+    sign_in(page, live_server)
+    expect(page).to_have_url(live_server.base_url + "/tenants")
+    expect(page.get_by_role("heading", name="Tenants", exact=True)).to_be_visible()
+    acme = page.get_by_role("row", name=re.compile("Acme Corp Demo"))
+    expect(acme).to_contain_text("acme-corp-demo")
+    expect(acme).to_contain_text("Jan 2024 - Dec 2024")
+
+    page.get_by_role("link", name="Acme Corp Demo").click()
+    expect(page.get_by_role("heading", name="Acme Corp Demo")).to_be_visible()
+    expect(page.get_by_text("Current Data Range: Jan 2024 - Dec 2024")).to_be_visible()
+    expect(page.get_by_role("heading", name="Monthly KPI Summary")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("Leads, contacts and deals"))).to_be_visible()
+
+    page.get_by_role("link", name="Monthly Updates").click()
+    page.get_by_role("button", name="Paste CSV").click()
+    page.get_by_label("CSV", exact=True).fill(EXAMPLE_CSV)
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_label("Leads, Jan 2025")).to_have_value("50")
+    expect(page.get_by_label("Won $, Feb 2025")).to_have_value("32,000")
+    expect(page.get_by_label("Pipeline $, Mar 2025")).to_have_value("120,000")
+    expect(page.get_by_label("Activities, Mar 2025")).to_have_value("")
+    expect(page.get_by_label("From", exact=True)).to_have_value("2025-01")
+    expect(page.get_by_label("To", exact=True)).to_have_value("2025-03")
+
+    page.get_by_role("button", name="Validate").click()
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview).to_contain_text("Estimated records to create:")
+    expect(preview).to_contain_text("Contacts: 144 │ Companies: 36 │ Deals: 30")
+    expect(preview).to_contain_text("Total closed won value: $97,000")
+    expect(preview).to_contain_text("✓ All metrics valid for ADDITIVE mode")
+    snap(page, request, "preview")
+
+    apply = page.get_by_role("button", name="Apply Patch")
+    expect(apply).to_be_enabled()
+    apply.click()
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
+    expect(page.get_by_role("heading", name=re.compile(r"^Patch Job: [0-9a-f-]{36}$"))).to_be_visible()
+    expect(page.get_by_role("status", name="Job status")).to_have_text("✓ Completed", timeout=JOB_TIMEOUT_MS)
+    patch_url = page.url
+
+    comparison = page.get_by_role("table", name="KPI Comparison")
+    expect(comparison.get_by_role("row", name=re.compile(r"^Leads \(Jan\)"))).to_contain_text("new")
+    rows = comparison.locator("tbody tr")
+    expect(rows).to_have_count(3 * 8)
+    passes = [rows.nth(i).locator("td").last.inner_text() for i in range(rows.count())]
+    assert passes.count("✓") == 3 * 7 and set(passes) == {"✓", "—"}, passes  # activities had no target
+    records = page.get_by_role("region", name="Records Created")
+    expect(records).to_contain_text("Contacts: 144 │ Companies: 36 │ Deals: 30")
+    expect(records).to_contain_text("Activities: 288")
+    expect(page.get_by_role("region", name="dbt Tests")).to_contain_text("Audit before publishing")
+    expect(page.get_by_role("region", name="dbt Tests")).not_to_contain_text("✗")
+    snap(page, request, "job")
+
+    page.get_by_text("Export Report").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="HTML").click()
+    assert download.value.suggested_filename.endswith(".html")
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Acme Corp Demo" in report and "<h2>KPI comparison</h2>" in report
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revert").click()
+    page.wait_for_url(lambda url: url != patch_url and "/jobs/" in url)
+    expect(page.get_by_role("status", name="Job status")).to_have_text("✓ Completed")
+    expect(page.get_by_role("link", name=patch_url.rsplit("/", 1)[1])).to_be_visible()
+    expect(page.get_by_role("heading", name="Records Deleted")).to_be_visible()
+
+    page.get_by_role("link", name="View Tenant").click()
+    expect(page.get_by_text("Current Data Range: Jan 2024 - Dec 2024")).to_be_visible()
+    summary = page.get_by_role("table", name="Monthly KPI Summary")
+    expect(summary.get_by_role("row", name=re.compile("Dec 2024"))).to_be_visible()
+    expect(summary.get_by_role("row", name=re.compile("2025"))).to_have_count(0)
+
+    page.get_by_role("link", name="Jobs History").click()
+    history = page.get_by_role("table", name="Jobs History")
+    expect(history.get_by_role("row", name=re.compile("Revert"))).to_contain_text(live_server.email)
+    expect(history.get_by_role("row", name=re.compile("ADDITIVE · DELTAS.*Jan 2025 - Mar 2025"))).to_contain_text(
+        "678"
+    )
+
+
+# --- the grid ------------------------------------------------------------------------------------
+
+
+def test_a_bad_cell_shows_its_error_beside_it_and_apply_stays_disabled(
+    page: Page, live_server: LiveServer
+) -> None:
+    open_monthly_updates(page, live_server)
+    leads = page.get_by_label("Leads, Jan 2025")
+    leads.fill("-5")
+    expect(leads).to_have_attribute("aria-invalid", "true")
+    message = "Cannot reduce leadsCreated in ADDITIVE mode. Computed delta: -5 (2025-01)"
+    expect(leads).to_have_accessible_description(re.compile(re.escape(message)))
+    expect(page.get_by_text("Fix these before applying:")).to_be_visible()
+    expect(page.get_by_role("region", name="Preview")).to_contain_text("✗ 1 error in the plan for ADDITIVE mode")
+    expect(page.get_by_role("button", name="Apply Patch")).to_be_disabled()
+
+    # text that is no number at all: the server's own words, beside the cell it came from
+    leads.fill("5")
+    deals = page.get_by_label("Deals, Feb 2025")
+    deals.fill("lots")
+    expect(deals).to_have_attribute("aria-invalid", "true")
+    expect(deals).to_have_accessible_description(re.compile("expected a number, got 'lots'"))
+    expect(leads).not_to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("button", name="Apply Patch")).to_be_disabled()
+
+    deals.fill("")
+    expect(page.get_by_role("region", name="Preview")).to_contain_text("✓ All metrics valid for ADDITIVE mode")
+    expect(page.get_by_role("button", name="Apply Patch")).to_be_enabled()
+
+
+def test_targets_show_current_values_and_the_deltas_they_make(page: Page, live_server: LiveServer) -> None:
+    june = kpis(live_server, "2024-06", "2024-06")["2024-06"]
+    open_monthly_updates(page, live_server)
+    page.get_by_label("Plan Type").select_option("TARGETS")
+    page.get_by_label("From", exact=True).select_option("2024-06")
+    page.get_by_label("To", exact=True).select_option("2024-06")
+    leads = page.get_by_label("Leads, Jun 2024")
+    expect(leads).to_have_accessible_description(re.compile(f"now {june['leadsCreated']:,}"))
+
+    leads.fill(str(june["leadsCreated"] + 12))
+    expect(leads).to_have_accessible_description(re.compile(f"now {june['leadsCreated']:,} · Δ \\+12"))
+    page.get_by_role("button", name="Validate").click()
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview).to_contain_text("Leads: 12")
+    expect(preview).to_contain_text("✓ All metrics valid for ADDITIVE mode")
+
+    # a target below today's value would remove records: refused on its cell
+    leads.fill(str(june["leadsCreated"] - 1))
+    expect(leads).to_have_accessible_description(re.compile("Δ -1.*Cannot reduce leadsCreated"))
+    expect(page.get_by_role("button", name="Apply Patch")).to_be_disabled()
+
+
+def test_keyboard_paste_and_quick_fill(page: Page, live_server: LiveServer) -> None:
+    open_monthly_updates(page, live_server)
+    first = page.get_by_label("Leads, Jan 2025")
+    first.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("Leads, Feb 2025")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Leads, Mar 2025")).to_be_focused()
+
+    # a range copied from a spreadsheet, pasted into one cell, fills right and down
+    first.evaluate(
+        """(cell, text) => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            cell.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        "50\t40\t10\n60\t48\t12\n",
+    )
+    expect(page.get_by_label("Leads, Jan 2025")).to_have_value("50")
+    expect(page.get_by_label("Companies, Feb 2025")).to_have_value("12")
+    expect(page.get_by_label("Deals, Feb 2025")).to_have_value("")
+    expect(page.get_by_role("region", name="Preview")).to_contain_text("Contacts: 88 │ Companies: 22")
+
+    page.get_by_label("Growth %").fill("5")
+    page.get_by_role("button", name="Quick Fill: +5% Growth").click()
+    expect(page.get_by_label("Plan Type")).to_have_value("targets")
+    expect(page.get_by_role("status").filter(has_text="Quick Fill")).to_contain_text(
+        "targets growing +5% a month from Dec 2024"
+    )
+    expect(page.get_by_role("region", name="Preview")).to_contain_text("✓ All metrics valid for ADDITIVE mode")
+
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_label("Leads, Jan 2025")).to_have_value("")
+    expect(page.get_by_role("button", name="Apply Patch")).to_be_disabled()
+
+
+def test_a_csv_that_cannot_be_read_says_where(page: Page, live_server: LiveServer) -> None:
+    open_monthly_updates(page, live_server)
+    page.get_by_role("button", name="Paste CSV").click()
+    page.get_by_label("CSV", exact=True).fill("month,leadsCreated\n2025-01,fifty\n")
+    page.get_by_role("button", name="Import").click()
+    problems = page.get_by_role("alert")
+    expect(problems).to_contain_text("Line 2, column leadsCreated")
+    expect(page.get_by_label("Leads, Jan 2025")).to_have_value("")
+
+
+# --- sessions --------------------------------------------------------------------------------------
+
+
+def test_a_page_without_a_session_goes_to_sign_in_and_back(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.base_url + "/tenants/acme-corp-demo?tab=jobs")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    page.get_by_label("Email").fill(live_server.email)
+    page.get_by_label("Password").fill(live_server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(live_server.base_url + "/tenants/acme-corp-demo?tab=jobs")
+    expect(page.get_by_role("heading", name="Jobs History")).to_be_visible()
+    expect(page.get_by_text(live_server.email)).to_be_visible()
+
+
+def test_sign_out_ends_the_session(page: Page, live_server: LiveServer) -> None:
+    sign_in(page, live_server, "/tenants/acme-corp-demo")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.goto(live_server.base_url + "/tenants")
+    expect(page).to_have_url(re.compile(r"/login\?next=/tenants"))
+
+
+def test_unknown_tenant_and_job_are_pages_that_say_so(page: Page, live_server: LiveServer) -> None:
+    sign_in(page, live_server, "/tenants/no-such-tenant")
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    expect(page.get_by_text("No tenant has the id or slug 'no-such-tenant'.")).to_be_visible()
+    page.goto(live_server.base_url + "/jobs/not-a-job")
+    expect(page.get_by_text("No job has the id 'not-a-job'.")).to_be_visible()
+
+
+# --- narrow windows --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tab", ["overview", "monthly-updates", "jobs"])
+def test_a_narrow_window_scrolls_only_inside_tables(page: Page, live_server: LiveServer, tab: str) -> None:
+    page.set_viewport_size(NARROW)
+    sign_in(page, live_server, f"/tenants/acme-corp-demo?tab={tab}")
+    expect(page.get_by_role("heading", name="Acme Corp Demo")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than a {NARROW['width']} px window"
