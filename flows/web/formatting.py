@@ -34,13 +34,13 @@ def currency_symbol(currency: str) -> str:
     return CURRENCY_SYMBOLS.get(currency, currency)
 
 
-def when(value: datetime | str | None) -> str:
-    """A moment in UTC to the minute: 2025-01-31 14:05 UTC."""
+def when(value: datetime | str | None, utc_suffix: bool = True) -> str:
+    """A moment in UTC to the minute: 2025-01-31 14:05 UTC (the suffix left out under a "(UTC)" heading)."""
     if value is None:
         return NO_VALUE
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    return f"{moment:%Y-%m-%d %H:%M}" + (" UTC" if utc_suffix else "")
 
 
 def duration(seconds: float | None) -> str:

@@ -152,7 +152,7 @@ def _job_rows(store: Store, jobs: list[PatchJob]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "job": job,
-                "kind": "Revert" if job.mode == "revert" else f"{job.mode.upper()} · {job.plan_type.upper()}",
+                "kind": "Revert" if job.mode == "revert" else job.plan_type.upper(),
                 "months": formatting.month_span(job.range_start_month, job.range_end_month),
                 "created": metrics.get("recordsCreated"),
                 "deleted": metrics.get("recordsDeleted") or 0,

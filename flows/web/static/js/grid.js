@@ -465,15 +465,16 @@ async function importCsv() {
   } catch (error) {
     if (!(error instanceof ApiError) || error.status === 401) throw error;
     const problems = (error.details && error.details.problems) || [];
+    const where = (p) => [p.row ? `Row ${p.row}` : null, p.column ? `column ${p.column}` : null].filter(Boolean).join(", ");
     ui.csvProblems.replaceChildren(
-      el(
-        "div",
-        { className: "notice error" },
-        el("p", {}, error.message),
-        problems.length
-          ? el("ul", {}, problems.map((p) => el("li", {}, `${p.row ? `Line ${p.row}` : "CSV"}${p.column ? `, column ${p.column}` : ""}: ${p.message}`)))
-          : null,
-      ),
+      problems.length
+        ? el(
+            "div",
+            { className: "notice error" },
+            el("p", {}, "The CSV could not be imported:"),
+            el("ul", {}, problems.map((p) => el("li", {}, where(p) ? `${where(p)}: ${p.message}` : p.message))),
+          )
+        : el("p", { className: "notice error" }, error.message),
     );
   } finally {
     ui.csvImport.disabled = false;

@@ -38,12 +38,19 @@ function render() {
   badge.className = `badge ${job.status}`;
   renderProgress(job, running);
   $("job-duration").textContent = running ? "still running" : formatDuration(job.durationSeconds);
-  $("job-started").textContent = job.startedAt ? new Date(job.startedAt).toLocaleString("en-US") : "—";
+  $("job-started").textContent = formatWhen(job.startedAt);
   renderFailure(job);
   renderComparison(state.diffReport || {}, running);
   renderRecords(job, running);
   renderTests(state.diffReport || {}, running);
   renderActions(job, running);
+}
+
+/** An ISO time as the server writes it: 2025-01-31 14:05 UTC. */
+function formatWhen(iso) {
+  if (!iso) return "—";
+  const at = new Date(iso);
+  return `${at.toISOString().slice(0, 10)} ${at.toISOString().slice(11, 16)} UTC`;
 }
 
 function renderProgress(job, running) {
