@@ -15,7 +15,7 @@ from flows.store.base import Store
 from flows.store.jobs import PatchJob, get_job, list_jobs
 from flows.store.tenants import Tenant, TenantSummary, find_tenant, list_tenants
 from flows.web import formatting
-from flows.web.security import page_admin, request_store
+from flows.web.security import StoreDep, page_admin
 from flows.web.templating import render, templates
 from generators.calendar import add_months, month_index, month_of, month_range
 from generators.metrics import METRICS
@@ -34,14 +34,12 @@ def home() -> RedirectResponse:
 
 
 @router.get("/tenants", response_class=HTMLResponse)
-def tenants_page(request: Request, all: bool = False, store: Store = Depends(request_store)) -> HTMLResponse:
+def tenants_page(request: Request, store: StoreDep, all: bool = False) -> HTMLResponse:
     return _page(request, "tenants.html", {"tenants": list_tenants(store, include_all=all), "show_all": all})
 
 
 @router.get("/tenants/{tenant_ref}", response_class=HTMLResponse)
-def tenant_page(
-    request: Request, tenant_ref: str, tab: str = "overview", store: Store = Depends(request_store)
-) -> HTMLResponse:
+def tenant_page(request: Request, tenant_ref: str, store: StoreDep, tab: str = "overview") -> HTMLResponse:
     tenant = find_tenant(store, tenant_ref)
     if tenant is None:
         return _not_found(request, f"No tenant has the id or slug '{tenant_ref}'.")
@@ -58,7 +56,7 @@ def tenant_page(
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, job_id: str, store: Store = Depends(request_store)) -> HTMLResponse:
+def job_page(request: Request, job_id: str, store: StoreDep) -> HTMLResponse:
     job = get_job(store, job_id) if _is_uuid(job_id) else None
     if job is None:
         return _not_found(request, f"No job has the id '{job_id}'.")

@@ -13,7 +13,7 @@ import pytest
 from tests.web.conftest import API, LiveServer
 
 try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
+    from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 except ImportError:  # the test extra installs it; without it these tests cannot run
     sync_playwright = None  # type: ignore[assignment]
 
@@ -31,16 +31,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-WIDE = {"width": 1280, "height": 900}
-NARROW = {"width": 400, "height": 860}
+WIDE: ViewportSize = {"width": 1280, "height": 900}
+NARROW: ViewportSize = {"width": 400, "height": 860}
 JOB_TIMEOUT_MS = 180_000  # a patch runs generation and two dbt test suites
 
 # The example plan: three months of 2025 for Acme Corp Demo, whose data ends in Dec 2024.
-EXAMPLE_CSV = """month,leadsCreated,contactsCreated,companiesCreated,dealsCreated,closedWonCount,closedWonValue,pipelineAddedValue
-2025-01,50,40,10,8,3,25000,80000
-2025-02,60,48,12,10,4,32000,96000
-2025-03,70,56,14,12,5,40000,120000
-"""
+EXAMPLE_CSV = (
+    "month,leadsCreated,contactsCreated,companiesCreated,dealsCreated,"
+    "closedWonCount,closedWonValue,pipelineAddedValue\n"
+    "2025-01,50,40,10,8,3,25000,80000\n"
+    "2025-02,60,48,12,10,4,32000,96000\n"
+    "2025-03,70,56,14,12,5,40000,120000\n"
+)
 
 
 def _in_ci() -> bool:
@@ -162,6 +164,7 @@ def test_apply_the_example_plan_from_csv_then_revert_it(
     expect(apply).to_be_enabled()
     apply.click()
     page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
+    snap(page, request, "job-running")  # most likely still running: progress bar and current step
     expect(page.get_by_role("heading", name=re.compile(r"^Patch Job: [0-9a-f-]{36}$"))).to_be_visible()
     expect(page.get_by_role("status", name="Job status")).to_have_text("✓ Completed", timeout=JOB_TIMEOUT_MS)
     patch_url = page.url
@@ -192,7 +195,11 @@ def test_apply_the_example_plan_from_csv_then_revert_it(
     expect(page.get_by_role("status", name="Job status")).to_have_text("✓ Completed")
     expect(page.get_by_role("link", name=patch_url.rsplit("/", 1)[1])).to_be_visible()
     expect(page.get_by_role("heading", name="Records Deleted")).to_be_visible()
+    expect(page.get_by_role("button", name="Revert")).to_be_hidden()
     snap(page, request, "revert")
+    page.get_by_role("link", name=patch_url.rsplit("/", 1)[1]).click()
+    expect(page.get_by_text("Reverted by job")).to_be_visible()
+    expect(page.get_by_role("button", name="Revert")).to_be_disabled()
 
     page.get_by_role("link", name="View Tenant").click()
     expect(page.get_by_text("Current Data Range: Jan 2024 - Dec 2024")).to_be_visible()
@@ -203,17 +210,13 @@ def test_apply_the_example_plan_from_csv_then_revert_it(
     page.get_by_role("link", name="Jobs History").click()
     history = page.get_by_role("table", name="Jobs History")
     expect(history.get_by_role("row", name=re.compile("Revert"))).to_contain_text(live_server.email)
-    expect(history.get_by_role("row", name=re.compile("DELTAS Jan 2025 - Mar 2025"))).to_contain_text(
-        "678"
-    )
+    expect(history.get_by_role("row", name=re.compile("DELTAS Jan 2025 - Mar 2025"))).to_contain_text("678")
 
 
 # --- the grid ------------------------------------------------------------------------------------
 
 
-def test_a_bad_cell_shows_its_error_beside_it_and_apply_stays_disabled(
-    page: Page, live_server: LiveServer
-) -> None:
+def test_a_bad_cell_shows_its_error_beside_it_and_apply_stays_disabled(page: Page, live_server: LiveServer) -> None:
     open_monthly_updates(page, live_server)
     leads = page.get_by_label("Leads, Jan 2025")
     leads.fill("-5")

@@ -56,7 +56,7 @@ function formatWhen(iso) {
 function renderProgress(job, running) {
   const box = $("job-progress");
   if (!running) {
-    box.replaceChildren(job.status === "completed" ? el("p", { className: "muted" }, "Finished.") : "");
+    box.replaceChildren(job.completedAt ? el("p", { className: "muted" }, `Finished at ${formatWhen(job.completedAt)}.`) : "");
     return;
   }
   const last = (job.logs || []).at(-1);
