@@ -165,9 +165,11 @@ def test_apply_the_example_plan_from_csv_then_revert_it(
     apply.click()
     page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
     snap(page, request, "job-running")  # most likely still running: progress bar and current step
+    page.evaluate("window.sameDocument = true")  # gone if the page reloaded instead of polling
     expect(page.get_by_role("heading", name=re.compile(r"^Patch Job: [0-9a-f-]{36}$"))).to_be_visible()
     expect(page.get_by_role("status", name="Job status")).to_have_text("✓ Completed", timeout=JOB_TIMEOUT_MS)
     patch_url = page.url
+    assert page.evaluate("window.sameDocument === true"), "the job page reloaded instead of polling"
 
     comparison = page.get_by_role("table", name="KPI Comparison")
     expect(comparison.get_by_role("row", name=re.compile(r"^Leads \(Jan\)"))).to_contain_text("new")

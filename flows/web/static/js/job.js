@@ -13,6 +13,8 @@ import {
 } from "./common.js";
 
 const POLL_MS = 1000;
+// A completed job waits this many polls for its report; one whose run stopped after publishing may never get it.
+const REPORT_POLLS = 300;
 const SEP = " │ ";
 const STATUS = { pending: "Pending", running: "Running", completed: "✓ Completed", failed: "Failed" };
 const STEPS = {
@@ -29,10 +31,21 @@ const STEPS = {
 const data = pageData("job-data");
 const $ = (id) => document.getElementById(id);
 let state = { job: data.job, diffReport: data.diffReport };
+let reportPolls = 0;
+
+/** Published, but its verification and report are still being written: the page keeps polling. */
+function finishing(job) {
+  const last = (job.logs || []).at(-1);
+  const stuck = last && last.level === "error"; // verification could not finish: no report will come
+  const waiting = !(job.afterKpis || []).length && (job.progress || 0) < 100;
+  return job.status === "completed" && waiting && !stuck && reportPolls < REPORT_POLLS;
+}
+
+const active = (job) => job.status === "pending" || job.status === "running" || finishing(job);
 
 function render() {
   const job = state.job;
-  const running = job.status === "pending" || job.status === "running";
+  const running = active(job);
   const badge = $("job-status");
   badge.textContent = STATUS[job.status] || job.status;
   badge.className = `badge ${job.status}`;
@@ -60,7 +73,9 @@ function renderProgress(job, running) {
     return;
   }
   const last = (job.logs || []).at(-1);
-  const step = STEPS[job.currentStep] || job.currentStep || "Waiting for a worker";
+  const step = finishing(job)
+    ? "Published; verifying the live tables and writing the report"
+    : STEPS[job.currentStep] || job.currentStep || "Waiting for a worker";
   box.replaceChildren(
     el("label", { htmlFor: "progress-bar" }, "Progress "),
     el("progress", { id: "progress-bar", max: 100, value: job.progress || 0 }, `${job.progress || 0}%`),
@@ -205,12 +220,13 @@ async function poll() {
   try {
     const answer = await api(`/patch-jobs/${encodeURIComponent(state.job.id)}`);
     state = { job: answer.job, diffReport: answer.diffReport };
+    if (state.job.status === "completed") reportPolls += 1;
     render();
   } catch (error) {
     if (!(error instanceof ApiError) || error.status === 401) throw error;
     $("job-progress").append(el("p", { className: "notice warn" }, `Could not refresh: ${error.message}`));
   }
-  if (state.job.status === "pending" || state.job.status === "running") setTimeout(poll, POLL_MS);
+  if (active(state.job)) setTimeout(poll, POLL_MS);
 }
 
 async function revert() {
@@ -232,4 +248,4 @@ async function revert() {
 
 $("revert")?.addEventListener("click", revert);
 render();
-if (state.job.status === "pending" || state.job.status === "running") setTimeout(poll, POLL_MS);
+if (active(state.job)) setTimeout(poll, POLL_MS);
