@@ -19,6 +19,8 @@ TABLES = {
     "activities",
     "demo_generation_jobs",
     "demo_patch_jobs",
+    "api_tokens",
+    "web_sessions",
 }
 
 
@@ -76,6 +78,12 @@ def test_patch_jobs_table_has_exactly_the_job_columns(store: Store) -> None:
         "lease_expires_at",
     }
     assert _columns(store, "demo_patch_jobs") == expected
+
+
+def test_users_may_sign_in_with_a_password_a_token_or_a_session(store: Store) -> None:
+    assert _columns(store, "users") == {"id", "tenant_id", "email", "name", "role", "created_at", "password_hash"}
+    assert _columns(store, "api_tokens") == {"id", "user_id", "token_hash", "created_at", "last_used_at", "revoked_at"}
+    assert _columns(store, "web_sessions") == {"id_hash", "user_id", "created_at", "last_seen_at"}
 
 
 def test_init_twice_changes_nothing(database_url: str) -> None:
