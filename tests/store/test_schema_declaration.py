@@ -188,7 +188,8 @@ def test_sign_in_migration_keeps_users_that_jobs_reference_updatable(
         _migrate_to(store, 7)
         admin, tenant, job = (f"00000000-0000-0000-0000-00000000000{n}" for n in (1, 2, 3))
         store.execute(
-            "INSERT INTO users (id, tenant_id, email, name, role) VALUES (?, NULL, 'a@example.com', 'A', 'master_admin')",
+            "INSERT INTO users (id, tenant_id, email, name, role)"
+            " VALUES (?, NULL, 'a@example.com', 'A', 'master_admin')",
             (admin,),
         )
         store.execute("INSERT INTO tenants (id, name, slug) VALUES (?, 'T', 't')", (tenant,))
