@@ -160,6 +160,8 @@ def revoke_token(store: Store, token_or_id: str) -> str:
     """Revoke an API token given whole or by its id; return its id. A revoked token stays revoked."""
     value = token_or_id.strip()
     token_id = _token_id(value) or value
+    if not token_id:
+        raise UsageError("no API token given: pass a token or its id")
     with store.transaction():
         if not store.scalar("SELECT count(*) AS n FROM api_tokens WHERE id = ?", (token_id,)):
             raise DemogenError(f"no API token {token_id}")

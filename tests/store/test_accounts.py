@@ -169,6 +169,9 @@ def test_tokens_only_for_known_master_admins_and_unknown_ones_are_named(store: S
     with pytest.raises(DemogenError) as missing_whole:
         revoke_token(store, "dgt_0123456789ab_not-the-secret")
     assert str(missing_whole.value) == "no API token 0123456789ab"
+    with pytest.raises(UsageError) as empty:
+        revoke_token(store, " ")
+    assert str(empty.value) == "no API token given: pass a token or its id"
 
 
 def test_a_session_keeps_only_a_hash_and_lasts_while_used(store: Store) -> None:
