@@ -135,6 +135,20 @@ def test_a_token_resolves_to_its_user_until_revoked(store: Store) -> None:
     assert revoke_token(store, token_id) == token_id  # twice is fine
 
 
+def test_a_tokens_last_use_is_recorded_at_most_once_a_minute(store: Store) -> None:
+    set_admin_password(store, EMAIL, PASSWORD)
+    token_id, token = issue_token(store, EMAIL)
+    assert token_user(store, token) == ADMIN
+    first_use = store.scalar("SELECT last_used_at FROM api_tokens WHERE id = ?", (token_id,))
+    assert token_user(store, token) == ADMIN
+    assert store.scalar("SELECT last_used_at FROM api_tokens WHERE id = ?", (token_id,)) == first_use
+    long_ago = now_utc() - timedelta(minutes=5)
+    store.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (long_ago, token_id))
+    assert token_user(store, token) == ADMIN
+    last_used = store.scalar("SELECT last_used_at FROM api_tokens WHERE id = ?", (token_id,))
+    assert last_used > long_ago + timedelta(minutes=4)
+
+
 def test_a_token_is_revoked_by_its_id_and_other_tokens_keep_working(store: Store) -> None:
     set_admin_password(store, EMAIL, PASSWORD)
     first_id, first = issue_token(store, EMAIL)
