@@ -25,6 +25,7 @@ _DBT_TESTS = (
     _TESTS / "dbt",
     _TESTS / "cli" / "test_cli_jobs.py",
     _TESTS / "cli" / "test_cli_readable.py",
+    _TESTS / "web",
 )
 
 

@@ -59,8 +59,11 @@ def _blockers(store: Store, job: PatchJob) -> list[tuple[str | None, str, int]]:
     return found
 
 
-def revert(store: Store, job_id: str) -> PatchJob:
-    """Delete the rows a completed ADDITIVE job created; refuse while later rows point at them."""
+def revert(store: Store, job_id: str, *, actor_id: str | None = None) -> PatchJob:
+    """Delete the rows a completed ADDITIVE job created; refuse while later rows point at them.
+
+    The revert job is recorded as created by `actor_id` (a Master Admin's user id), else the local actor.
+    """
     job = require_job(store, job_id)
     if job.mode == "revert":
         raise DemogenError(f"job {job_id} is itself a revert; re-apply the original plan with a new --job-id")
@@ -82,7 +85,7 @@ def revert(store: Store, job_id: str) -> PatchJob:
         revert_job = PatchJob(
             id=revert_job_id(job_id),
             tenant_id=tenant.id,
-            created_by_id=current_actor(store),
+            created_by_id=actor_id or current_actor(store),
             mode="revert",
             plan_type="deltas",
             patch_plan_json={"revert": job_id},

@@ -63,11 +63,13 @@ def apply_plan(
     progress: Progress | None = None,
     hooks: Mapping[str, Hook] | None = None,
     lock_wait_seconds: float = 120.0,
+    actor_id: str | None = None,
 ) -> PatchJob:
     """Apply a plan with write–audit–publish. Returns the job: completed, or failed with its error.
 
     Raises PlanInvalid (nothing written) for a plan that fails validation. A
-    completed job with the same id is returned unchanged (idempotency).
+    completed job with the same id is returned unchanged (idempotency). A new job is
+    recorded as created by `actor_id` (a Master Admin's user id), else the local actor.
     """
     job_id = steps.job_id_for(store, plan, job_id)
     with tenant_turn(store, plan, job_id, lock_wait_seconds) as done:
@@ -75,7 +77,13 @@ def apply_plan(
             return done
         prepared = steps.prepare(store, plan, as_of=as_of, job_id=job_id)
         run = steps.start_job(
-            store, prepared, source=source, original_job_id=original_job_id, progress=progress, hooks=hooks
+            store,
+            prepared,
+            source=source,
+            original_job_id=original_job_id,
+            progress=progress,
+            hooks=hooks,
+            actor_id=actor_id,
         )
         try:
             frames = steps.generate(run, prepared)

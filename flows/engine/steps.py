@@ -37,6 +37,7 @@ from flows.store.jobs import (
     log_step,
     mark_interrupted,
     now_utc,
+    require_job,
     transition,
     update_job,
 )
@@ -260,6 +261,23 @@ def recover_interrupted(store: Store, tenant_id: str) -> list[PatchJob]:
     return recovered
 
 
+def queue_job(
+    store: Store, prepared: Prepared, *, source: str, actor_id: str | None = None, original_job_id: str | None = None
+) -> PatchJob:
+    """The plan's job as a pending row, created if it does not exist yet: a job accepted to run later.
+
+    Refuses an invalid plan (PlanInvalid) and a job id that names another plan's job.
+    """
+    if not prepared.validation.valid:
+        raise PlanInvalid(prepared.validation)
+    existing = get_job(store, prepared.job_id)
+    if existing is not None:
+        same_job(store, existing, prepared.tenant, prepared.plan, prepared.seed)
+        return existing
+    insert_job(store, _new_job(store, prepared, original_job_id, source, actor_id))  # False: another run just did
+    return require_job(store, prepared.job_id)
+
+
 def start_job(
     store: Store,
     prepared: Prepared,
@@ -268,17 +286,22 @@ def start_job(
     original_job_id: str | None = None,
     progress: Progress | None = None,
     hooks: Mapping[str, Hook] | None = None,
+    actor_id: str | None = None,
 ) -> JobRun:
-    """Refuse an invalid plan; else create the job (pending → running) or restart a failed one from clean drafts."""
+    """Refuse an invalid plan; else create the job (pending → running), start a queued one, or restart a failed
+    one from clean drafts."""
     if not prepared.validation.valid:
         raise PlanInvalid(prepared.validation)
     existing = get_job(store, prepared.job_id)
+    retry: dict[str, Any] = {}
     if existing is None:
-        job = _new_job(store, prepared, original_job_id, source)
+        job = _new_job(store, prepared, original_job_id, source, actor_id)
         if not insert_job(store, job):
             raise DemogenError(f"job {prepared.job_id} was created by another run at the same time; apply again")
         job = get_job(store, prepared.job_id) or job
-        retry: dict[str, Any] = {}
+    elif existing.status == "pending":  # queued by a server: this run starts it
+        same_job(store, existing, prepared.tenant, prepared.plan, prepared.seed)
+        job = existing
     else:
         same_job(store, existing, prepared.tenant, prepared.plan, prepared.seed)
         if existing.status == "running":
@@ -311,11 +334,11 @@ def start_job(
     return run
 
 
-def _new_job(store: Store, p: Prepared, original_job_id: str | None, source: str) -> PatchJob:
+def _new_job(store: Store, p: Prepared, original_job_id: str | None, source: str, actor_id: str | None) -> PatchJob:
     return PatchJob(
         id=p.job_id,
         tenant_id=p.tenant.id,
-        created_by_id=current_actor(store),
+        created_by_id=actor_id or current_actor(store),
         mode=p.plan.mode,
         plan_type=p.plan.plan_type,
         patch_plan_json=plan_to_dict(p.plan),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,6 +14,34 @@ from flows.plan.parsing import MAX_LISTED, PlanFormatError, plan_from_data, shor
 from generators.calendar import MONTH_FORMAT, is_month
 from generators.errors import UsageError
 from generators.metrics import BY_NAME, METRICS
+
+
+@dataclass(frozen=True)
+class CsvProblem:
+    """One thing wrong in a CSV plan, where a person finds it: the line, and the column as the header names it."""
+
+    row: int
+    column: str | None  # the header's text, else the column's position from 1; None for the whole row
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"row {self.row}, column {self.column}: {self.message}"
+            if self.column
+            else f"row {self.row}: {self.message}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+class CsvPlanError(PlanFormatError):
+    """A CSV that is not a plan, with each problem by row and column (the first few in the message)."""
+
+    def __init__(self, name: str, problems: list[CsvProblem]) -> None:
+        self.problems = problems
+        more = f"; and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+        super().__init__(f"{name}: " + "; ".join(map(str, problems[:MAX_LISTED])) + more)
 
 
 def _norm(header: str) -> str:
@@ -69,32 +98,31 @@ def read_csv_plan(
         raise PlanFormatError(f"{name}: empty; expected a header row with month and metric columns")
     (header_row, header), rows = numbered[0], numbered[1:]
     columns = _header(header_row, header, name)
-    problems: list[str] = []
+    problems: list[CsvProblem] = []
     months: list[dict[str, Any]] = []
     at_month = columns.index("month")
     for row_number, cells in rows:
         month_text = cells[at_month] if at_month < len(cells) else ""
         month = _month_cell(month_text)
         if not month_text:
-            problems.append(f"row {row_number}, column month: empty; every row needs a month")
+            problems.append(CsvProblem(row_number, "month", "empty; every row needs a month"))
         elif month is None:
             shown = short(month_text)
-            problems.append(f"row {row_number}, column month: '{shown}' is not a month: expected {MONTH_FORMAT}")
+            problems.append(CsvProblem(row_number, "month", f"'{shown}' is not a month: expected {MONTH_FORMAT}"))
         metrics: dict[str, Decimal] = {}
         for index, cell in enumerate(cells):
             column = columns[index] if index < len(columns) else None
             if column is None:
                 if cell:
-                    problems.append(f"row {row_number}, column {index + 1}: '{short(cell)}' is under no named column")
+                    problems.append(CsvProblem(row_number, str(index + 1), f"'{short(cell)}' is under no named column"))
             elif column != "month" and cell:
                 try:
                     metrics[column] = _number_cell(cell, money=BY_NAME[column].kind == "money")
                 except ValueError as exc:
-                    problems.append(f"row {row_number}, column {header[index]}: {exc}")
+                    problems.append(CsvProblem(row_number, header[index], str(exc)))
         months.append({"month": month or "", "metrics": metrics})
     if problems:
-        more = f"; and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
-        raise PlanFormatError(f"{name}: " + "; ".join(problems[:MAX_LISTED]) + more)
+        raise CsvPlanError(name, problems)
     data = {"tenant": tenant, "mode": mode, "planType": plan_type, "months": months}
     return plan_from_data(data, name)
 
@@ -115,15 +143,13 @@ def _header(row_number: int, header: list[str], name: str) -> list[str | None]:
         column = _COLUMNS.get(_norm(cell))
         if column is None:
             known = ", ".join(m.name for m in METRICS)
-            raise PlanFormatError(
-                f"{name}: row {row_number}, column {index + 1}: unknown column '{short(cell)}' "
-                f"(expected month and any of {known})"
-            )
+            message = f"unknown column '{short(cell)}' (expected month and any of {known})"
+            raise CsvPlanError(name, [CsvProblem(row_number, str(index + 1), message)])
         if column in columns:
-            raise PlanFormatError(f"{name}: row {row_number}, column {index + 1}: column '{short(cell)}' appears twice")
+            raise CsvPlanError(name, [CsvProblem(row_number, str(index + 1), f"column '{short(cell)}' appears twice")])
         columns.append(column)
     if "month" not in columns:
-        raise PlanFormatError(f"{name}: row {row_number}: no 'month' column in the header")
+        raise CsvPlanError(name, [CsvProblem(row_number, None, "no 'month' column in the header")])
     return columns
 
 

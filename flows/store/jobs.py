@@ -32,9 +32,17 @@ LEASE_SECONDS_ENV = "DEMOGEN_JOB_LEASE_SECONDS"
 DEFAULT_LEASE_SECONDS = 900.0
 
 # The job state machine: every status change is one of these moves, made by a conditional update.
-# A completed job is final (revert records a job of its own); a failed one may run again.
+# A completed job is final (revert records a job of its own); a failed one may run again. A pending
+# job waits in a server's queue; it fails without running when the plan no longer holds or the
+# server stops first.
 TRANSITIONS = frozenset(
-    {("pending", "running"), ("running", "completed"), ("running", "failed"), ("failed", "running")}
+    {
+        ("pending", "running"),
+        ("pending", "failed"),
+        ("running", "completed"),
+        ("running", "failed"),
+        ("failed", "running"),
+    }
 )
 
 
@@ -295,7 +303,7 @@ def log_step(
 
 
 def fail_job(store: Store, job: PatchJob, error: BaseException, step: str) -> PatchJob:
-    """Running → failed, with the error's first line, its stack and a log entry, in one conditional write."""
+    """Running (or pending) → failed: the error's first line, its stack and a log entry, in one conditional write."""
     message = (str(error).strip().splitlines() or [type(error).__name__])[0]
     stack = "".join(traceback.format_exception(error))
     entry = {"at": now_utc().isoformat(), "level": "error", "step": step, "message": f"failed: {message}"}

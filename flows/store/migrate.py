@@ -84,7 +84,8 @@ def current_actor(store: Store) -> str:
         return ensure_master_admin(store)
     row = store.query_one("SELECT id, role FROM users WHERE email = ?", (email,))
     if row is None or row["role"] != "master_admin":
-        raise DemogenError(f"DEMOGEN_ACTOR '{email}' is not a Master Admin: run `demogen init --admin {email}` first")
+        # No hint at how to become one: whoever can set this variable is not thereby entitled to the role.
+        raise DemogenError(f"DEMOGEN_ACTOR '{email}' is not a Master Admin")
     return str(row["id"])
 
 

@@ -250,6 +250,39 @@ MIGRATIONS = (
     ),
 )
 
+# Master Admins sign in with a password (an Argon2id hash; CRM users without sign-in have none),
+# programs with bearer API tokens, browsers with server-side sessions. Tokens and sessions are kept
+# only as SHA-256 hashes. Their foreign keys to users cost nothing on DuckDB: it refuses only updates
+# of a referenced row's indexed columns (its id, its email), which the jobs' keys refuse already.
+SECRET_HASH_LENGTH = 64  # a SHA-256 hex digest
+PASSWORD_HASH_LENGTH = 255
+TOKEN_ID_LENGTH = 16
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        version=8,
+        name="master admin sign-in",
+        statements=(
+            f"ALTER TABLE users ADD COLUMN password_hash VARCHAR({PASSWORD_HASH_LENGTH})",
+            f"""CREATE TABLE IF NOT EXISTS api_tokens (
+  id VARCHAR({TOKEN_ID_LENGTH}) PRIMARY KEY,
+  user_id UUID NOT NULL REFERENCES users(id),
+  token_hash VARCHAR({SECRET_HASH_LENGTH}) NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+  last_used_at TIMESTAMPTZ,
+  revoked_at TIMESTAMPTZ
+)""",
+            f"""CREATE TABLE IF NOT EXISTS web_sessions (
+  id_hash VARCHAR({SECRET_HASH_LENGTH}) PRIMARY KEY,
+  user_id UUID NOT NULL REFERENCES users(id),
+  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+  last_seen_at TIMESTAMPTZ NOT NULL
+)""",
+        ),
+    ),
+)
+
 BOOKKEEPING = (
     """CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,

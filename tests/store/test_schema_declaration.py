@@ -178,3 +178,32 @@ def test_rows_waiting_in_the_old_tables_survive_the_rename(
         assert [e for e in ENTITIES if store.table_exists(f"{draft_table(e)}_new")] == []
     finally:
         store.close()
+
+
+def test_sign_in_migration_keeps_users_that_jobs_reference_updatable(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    store = connect(_empty_database(backend, request, tmp_path))
+    try:
+        _migrate_to(store, 7)
+        admin, tenant, job = (f"00000000-0000-0000-0000-00000000000{n}" for n in (1, 2, 3))
+        store.execute(
+            "INSERT INTO users (id, tenant_id, email, name, role)"
+            " VALUES (?, NULL, 'a@example.com', 'A', 'master_admin')",
+            (admin,),
+        )
+        store.execute("INSERT INTO tenants (id, name, slug) VALUES (?, 'T', 't')", (tenant,))
+        store.execute(
+            "INSERT INTO demo_patch_jobs (id, tenant_id, created_by_id, patch_plan_json, seed,"
+            " range_start_month, range_end_month) VALUES (?, ?, ?, '{}', 's', '2025-01', '2025-01')",
+            (job, tenant, admin),
+        )
+        assert migrate(store) == (8,)
+        assert store.execute("UPDATE users SET password_hash = 'h1' WHERE id = ?", (admin,)) == 1
+        store.execute("INSERT INTO api_tokens (id, user_id, token_hash) VALUES ('abc', ?, 'h')", (admin,))
+        store.execute("INSERT INTO web_sessions (id_hash, user_id, last_seen_at) VALUES ('h', ?, NOW())", (admin,))
+        # a password reset of a user that tokens and sessions reference too
+        assert store.execute("UPDATE users SET password_hash = 'h2' WHERE id = ?", (admin,)) == 1
+        assert store.scalar("SELECT password_hash FROM users WHERE id = ?", (admin,)) == "h2"
+    finally:
+        store.close()

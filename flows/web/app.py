@@ -1,0 +1,93 @@
+"""The ASGI app: API, sign-in and pages on one store, request logging, body limits and the job runner."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from flows.store import connect
+from flows.store.accounts import secret_key
+from flows.store.migrate import ensure_initialised
+from flows.web import api, pages, signin
+from flows.web.errors import ApiError, error_response, install_error_handlers, malformed
+from flows.web.runner import JobRunner
+from flows.web.security import SignInRequired, api_admin, login_url
+from flows.web.settings import WebSettings
+from flows.web.templating import STATIC_DIR
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    """The app on `settings.database_url`: the store is initialised and the runner started at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = connect(settings.database_url)
+        try:
+            ensure_initialised(store)
+            app.state.secret_key = secret_key(store)
+        finally:
+            store.close()
+        app.state.runner = JobRunner(settings.database_url, settings.workers)
+        yield
+        app.state.runner.stop(settings.shutdown_grace_seconds)
+
+    app = FastAPI(
+        title="demogen",
+        summary="Demo Client Generator: planned, audited monthly patches of demo tenants",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.signin_throttle = signin.SignInThrottle(
+        settings.signin_failures, settings.signin_window_seconds, settings.signin_lockout_seconds
+    )
+    install_error_handlers(app)
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI reads the body before any dependency runs: who is knocking is checked first all the same
+        store = connect(settings.database_url)
+        try:
+            await api_admin(request, store)
+        except ApiError as refused:
+            return error_response(refused.status, refused.code, refused.message, refused.details, refused.headers)
+        finally:
+            store.close()
+        return malformed(exc)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(login_url(exc.next_path), status_code=303)
+
+    @app.middleware("http")
+    async def _limit_and_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
+            response: Response = error_response(
+                413, "too_large", f"the request body is over the limit of {settings.max_body_bytes:,} bytes"
+            )
+        else:
+            response = await call_next(request)
+        principal = getattr(request.state, "principal", None)
+        who = principal.user.email if principal is not None else "-"
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info("%s %s %d %.0f ms %s", request.method, request.url.path, response.status_code, elapsed, who)
+        return response
+
+    app.include_router(api.router)
+    app.include_router(signin.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
