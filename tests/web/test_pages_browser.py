@@ -17,7 +17,7 @@ try:
 except ImportError:  # the test extra installs it; without it these tests cannot run
     sync_playwright = None  # type: ignore[assignment]
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.web
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium, headless, with nothing that would reach out to the network on its own.
@@ -123,7 +123,6 @@ def kpis(server: LiveServer, first: str, last: str) -> dict[str, dict[str, Any]]
 # --- the whole journey ---------------------------------------------------------------------------
 
 
-@pytest.mark.dbt
 @pytest.mark.parametrize("backend", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_apply_the_example_plan_from_csv_then_revert_it(
     page: Page, live_server: LiveServer, request: pytest.FixtureRequest
