@@ -133,12 +133,14 @@ def test_apply_the_example_plan_from_csv_then_revert_it(
     acme = page.get_by_role("row", name=re.compile("Acme Corp Demo"))
     expect(acme).to_contain_text("acme-corp-demo")
     expect(acme).to_contain_text("Jan 2024 - Dec 2024")
+    snap(page, request, "tenants")
 
     page.get_by_role("link", name="Acme Corp Demo").click()
     expect(page.get_by_role("heading", name="Acme Corp Demo")).to_be_visible()
     expect(page.get_by_text("Current Data Range: Jan 2024 - Dec 2024")).to_be_visible()
     expect(page.get_by_role("heading", name="Monthly KPI Summary")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Leads, contacts and deals"))).to_be_visible()
+    snap(page, request, "overview")
 
     page.get_by_role("link", name="Monthly Updates").click()
     page.get_by_role("button", name="Paste CSV").click()
@@ -208,10 +210,26 @@ def test_apply_the_example_plan_from_csv_then_revert_it(
     expect(summary.get_by_role("row", name=re.compile("Dec 2024"))).to_be_visible()
     expect(summary.get_by_role("row", name=re.compile("2025"))).to_have_count(0)
 
-    page.get_by_role("link", name="Jobs History").click()
+    # the same plan again is refused, since its job was reverted; with a seed of its own it is a new job
+    page.get_by_role("link", name="Monthly Updates").click()
+    page.get_by_role("button", name="Paste CSV").click()
+    page.get_by_label("CSV", exact=True).fill(EXAMPLE_CSV)
+    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Apply Patch").click()
+    expect(page.get_by_role("status").filter(has_text="Not applied")).to_contain_text("was reverted by job")
+    page.get_by_label("Seed (optional)").fill("second try")
+    page.get_by_role("button", name="Apply Patch").click()
+    page.wait_for_url(lambda url: "/jobs/" in url and url != patch_url)
+    expect(page.get_by_role("status", name="Job status")).to_have_text("✓ Completed", timeout=JOB_TIMEOUT_MS)
+    expect(page.get_by_role("region", name="Records Created")).to_contain_text("Contacts: 144")
+
+    page.get_by_role("link", name="Close").click()
     history = page.get_by_role("table", name="Jobs History")
     expect(history.get_by_role("row", name=re.compile("Revert"))).to_contain_text(live_server.email)
-    expect(history.get_by_role("row", name=re.compile("DELTAS Jan 2025 - Mar 2025"))).to_contain_text("678")
+    patches = history.get_by_role("row", name=re.compile("DELTAS Jan 2025 - Mar 2025"))
+    expect(patches).to_have_count(2)
+    expect(patches.first).to_contain_text("678")
+    expect(patches.last).to_contain_text("Reverted")
 
 
 # --- the grid ------------------------------------------------------------------------------------

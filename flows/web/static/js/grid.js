@@ -32,6 +32,7 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   mode: $("mode"),
   planType: $("plan-type"),
+  seed: $("seed"),
   from: $("range-from"),
   to: $("range-to"),
   body: $("grid-body"),
@@ -106,7 +107,10 @@ function planBody() {
     }
     if (Object.keys(metrics).length) months.push({ month, metrics });
   }
-  return { mode: ui.mode.value, planType: ui.planType.value, months };
+  const body = { mode: ui.mode.value, planType: ui.planType.value, months };
+  const seed = ui.seed.value.trim();
+  if (seed) body.seed = seed; // a new seed makes a new job: how a reverted plan is applied again
+  return body;
 }
 
 // --- the grid ------------------------------------------------------------------------------
@@ -527,7 +531,10 @@ async function apply() {
       showIssues(error.details);
       showPreview(error.details, body);
     }
-    ui.status.textContent = `Not applied: ${error.message}`;
+    const again = error.code === "conflict" && /reverted/.test(error.message);
+    ui.status.textContent = again
+      ? `Not applied: ${error.message}. To apply it again, give it a Seed of its own.`
+      : `Not applied: ${error.message}`;
     busy = false;
     updateApply();
   }
@@ -563,6 +570,7 @@ ui.body.addEventListener("paste", onPaste);
 ui.from.addEventListener("change", rangeChanged);
 ui.to.addEventListener("change", rangeChanged);
 ui.planType.addEventListener("change", planChanged);
+ui.seed.addEventListener("input", planChanged);
 ui.validate.addEventListener("click", validate);
 ui.apply.addEventListener("click", apply);
 ui.cancel.addEventListener("click", cancel);

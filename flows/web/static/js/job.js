@@ -247,5 +247,16 @@ async function revert() {
 }
 
 $("revert")?.addEventListener("click", revert);
+// the Export Report menu closes on Escape and on a click elsewhere, as menus do
+const exportMenu = document.querySelector(".export-menu");
+document.addEventListener("click", (event) => {
+  if (exportMenu && !exportMenu.contains(event.target)) exportMenu.open = false;
+});
+exportMenu?.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && exportMenu.open) {
+    exportMenu.open = false;
+    exportMenu.querySelector("summary").focus();
+  }
+});
 render();
 if (active(state.job)) setTimeout(poll, POLL_MS);

@@ -13,6 +13,7 @@ function draw() {
   const data = pageData("kpi-data");
   if (!canvas || !data || !data.months.length || typeof window.Chart === "undefined") return;
   const months = data.months;
+  window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily; // the page's own font
   new window.Chart(canvas, {
     type: "bar",
     data: {
