@@ -144,9 +144,7 @@ def _emails(store: Store, user_ids: list[str]) -> dict[str, str]:
 def _job_rows(store: Store, jobs: list[PatchJob]) -> list[dict[str, Any]]:
     """The Jobs History table: one row per job, newest first, its creator by email."""
     emails = _emails(store, [j.created_by_id for j in jobs])
-    reverted = {
-        (j.patch_plan_json or {}).get("revert") for j in jobs if j.mode == "revert" and j.status == "completed"
-    }
+    reverted = {(j.patch_plan_json or {}).get("revert") for j in jobs if j.mode == "revert" and j.status == "completed"}
     rows = []
     for job in jobs:
         metrics = job.metrics_json or {}
