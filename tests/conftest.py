@@ -15,6 +15,9 @@ from flows.store.dbt_runner import work_dir_path
 from flows.store.migrate import ensure_initialised
 from tests.pg_cluster import Cluster, ClusterUnavailable, start_cluster
 
+# The `prefect_server` fixture: a real Prefect server, for the tests that deploy flows.
+pytest_plugins = ["tests.prefect_server"]
+
 BACKENDS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 _TESTS = Path(__file__).resolve().parent
 # Tests that run flows on a Prefect server, and tests that run whole patches through dbt (its

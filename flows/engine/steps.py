@@ -266,6 +266,7 @@ def queue_job(
 ) -> PatchJob:
     """The plan's job as a pending row, created if it does not exist yet: a job accepted to run later.
 
+    A failed job is queued again; a job pending, running or completed is returned as it is.
     Refuses an invalid plan (PlanInvalid) and a job id that names another plan's job.
     """
     if not prepared.validation.valid:
@@ -273,7 +274,16 @@ def queue_job(
     existing = get_job(store, prepared.job_id)
     if existing is not None:
         same_job(store, existing, prepared.tenant, prepared.plan, prepared.seed)
-        return existing
+        if existing.status != "failed":
+            return existing
+        entry = {
+            "at": now_utc().isoformat(),
+            "level": "info",
+            "step": "retry",
+            "message": f"queued again after failing: {existing.error_message}",
+        }
+        cleared = {"error_message": None, "error_stack": None, "completed_at": None, "progress": 0}
+        return transition(store, existing, "pending", logs=[*existing.logs, entry], **cleared)
     insert_job(store, _new_job(store, prepared, original_job_id, source, actor_id))  # False: another run just did
     return require_job(store, prepared.job_id)
 
@@ -301,6 +311,7 @@ def start_job(
         job = get_job(store, prepared.job_id) or job
     elif existing.status == "pending":  # queued by a server: this run starts it
         same_job(store, existing, prepared.tenant, prepared.plan, prepared.seed)
+        drafts.discard_drafts(store, existing.id)  # a job queued again after failing starts from clean drafts
         job = existing
     else:
         same_job(store, existing, prepared.tenant, prepared.plan, prepared.seed)

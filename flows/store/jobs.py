@@ -32,9 +32,9 @@ LEASE_SECONDS_ENV = "DEMOGEN_JOB_LEASE_SECONDS"
 DEFAULT_LEASE_SECONDS = 900.0
 
 # The job state machine: every status change is one of these moves, made by a conditional update.
-# A completed job is final (revert records a job of its own); a failed one may run again. A pending
-# job waits in a server's queue; it fails without running when the plan no longer holds or the
-# server stops first.
+# A completed job is final (revert records a job of its own); a failed one may run again, at once
+# or after waiting in a server's queue. A pending job waits in that queue; it fails without running
+# when the plan no longer holds by its turn or the server stops first.
 TRANSITIONS = frozenset(
     {
         ("pending", "running"),
@@ -42,6 +42,7 @@ TRANSITIONS = frozenset(
         ("running", "completed"),
         ("running", "failed"),
         ("failed", "running"),
+        ("failed", "pending"),
     }
 )
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flows.store import connect
 from flows.store.accounts import secret_key
@@ -23,6 +24,43 @@ from flows.web.settings import WebSettings
 from flows.web.templating import STATIC_DIR
 
 log = logging.getLogger(__name__)
+
+
+class BodyLimit:
+    """Counts the bytes of every request body as it arrives: a chunked upload cannot dodge the limit.
+
+    Past the limit the app reads the end of the body, and whatever it answers is replaced by a 413.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received, over, answered = 0, False, False
+
+        async def limited() -> Message:
+            nonlocal received, over
+            if over:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                over = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        async def answer(message: Message) -> None:
+            nonlocal answered
+            if not over:
+                await send(message)
+            elif not answered:
+                answered = True
+                await _over_limit(self.limit)(scope, receive, send)
+
+        await self.app(scope, limited, answer)
 
 
 def create_app(settings: WebSettings) -> FastAPI:
@@ -75,9 +113,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         started = time.perf_counter()
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
-            response: Response = error_response(
-                413, "too_large", f"the request body is over the limit of {settings.max_body_bytes:,} bytes"
-            )
+            response: Response = _over_limit(settings.max_body_bytes)
         else:
             response = await call_next(request)
         principal = getattr(request.state, "principal", None)
@@ -86,8 +122,13 @@ def create_app(settings: WebSettings) -> FastAPI:
         log.info("%s %s %d %.0f ms %s", request.method, request.url.path, response.status_code, elapsed, who)
         return response
 
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.include_router(api.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _over_limit(limit: int) -> Response:
+    return error_response(413, "too_large", f"the request body is over the limit of {limit:,} bytes")

@@ -74,10 +74,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(database_url: str, log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
-    """`demogen serve` in a process of its own and its base URL, once it answers."""
+def start_server(
+    database_url: str, log_path: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`demogen serve` in a process of its own (in `env`, else this one's) and its base URL, once it answers."""
     port = free_port()
-    env = {**os.environ, "DEMOGEN_DATABASE_URL": database_url}
+    env = {**(env or os.environ), "DEMOGEN_DATABASE_URL": database_url}
     env.pop("DEMOGEN_SECRET_KEY", None)
     with log_path.open("ab") as log:
         process = subprocess.Popen(

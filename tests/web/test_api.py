@@ -156,7 +156,17 @@ def test_refusals_name_what_was_wrong(live_server: LiveServer) -> None:
             headers={"content-type": "application/json"},
         )
         assert huge.status_code == 413
-        assert huge.json()["error"]["code"] == "too_large"
+        assert huge.json()["error"] == {
+            "code": "too_large",
+            "message": "the request body is over the limit of 1,065,536 bytes",
+            "details": {},
+        }
+        chunked = api.post(
+            f"{API}/tenants/acme-corp-demo/patch/validate",
+            content=(b" " * 65536 for _ in range(20)),  # no length declared: sent in chunks
+            headers={"content-type": "application/json"},
+        )
+        assert (chunked.status_code, chunked.json()["error"]["code"]) == (413, "too_large")
 
 
 def test_a_non_demo_tenant_is_refused(live_server: LiveServer) -> None:
