@@ -134,6 +134,11 @@ def test_apply_the_example_plan_from_csv_then_revert_it(
     expect(acme).to_contain_text("acme-corp-demo")
     expect(acme).to_contain_text("Jan 2024 - Dec 2024")
     snap(page, request, "tenants")
+    page.get_by_role("link", name="Show all tenants").click()
+    expect(page).to_have_url(live_server.base_url + "/tenants?all=true")
+    expect(page.get_by_role("row", name=re.compile("Acme Corp Demo"))).to_contain_text("Yes")
+    page.get_by_role("link", name="Show demo tenants only").click()
+    expect(page).to_have_url(live_server.base_url + "/tenants")
 
     page.get_by_role("link", name="Acme Corp Demo").click()
     expect(page.get_by_role("heading", name="Acme Corp Demo")).to_be_visible()
