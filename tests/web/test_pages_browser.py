@@ -13,7 +13,7 @@ import pytest
 from tests.web.conftest import API, LiveServer
 
 try:
-    from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+    from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
 except ImportError:  # the test extra installs it; without it these tests cannot run
     sync_playwright = None  # type: ignore[assignment]
 
@@ -113,6 +113,13 @@ def open_monthly_updates(page: Page, server: LiveServer) -> None:
     expect(page.get_by_role("heading", name="Monthly Patch Grid")).to_be_visible()
 
 
+def settled_preview(page: Page) -> Locator:
+    """The Preview box once it answers for the grid as it is now (not while it is being refreshed)."""
+    region = page.get_by_role("region", name="Preview")
+    expect(region.locator("[aria-busy=true]")).to_have_count(0)
+    return region
+
+
 def kpis(server: LiveServer, first: str, last: str) -> dict[str, dict[str, Any]]:
     with server.client() as client:
         answer = client.get(f"{API}/tenants/acme-corp-demo/kpis", params={"from": first, "to": last})
@@ -159,7 +166,7 @@ def test_apply_the_example_plan_from_csv_then_revert_it(
     expect(page.get_by_label("To", exact=True)).to_have_value("2025-03")
 
     page.get_by_role("button", name="Validate").click()
-    preview = page.get_by_role("region", name="Preview")
+    preview = settled_preview(page)
     expect(preview).to_contain_text("Estimated records to create:")
     expect(preview).to_contain_text("Contacts: 144 │ Companies: 36 │ Deals: 30")
     expect(preview).to_contain_text("Total closed won value: $97,000")
@@ -248,7 +255,7 @@ def test_a_bad_cell_shows_its_error_beside_it_and_apply_stays_disabled(page: Pag
     message = "Cannot reduce leadsCreated in ADDITIVE mode. Computed delta: -5 (2025-01)"
     expect(leads).to_have_accessible_description(re.compile(re.escape(message)))
     expect(page.get_by_text("Fix these before applying:")).to_be_visible()
-    expect(page.get_by_role("region", name="Preview")).to_contain_text("✗ 1 error in the plan for ADDITIVE mode")
+    expect(settled_preview(page)).to_contain_text("✗ 1 error in the plan for ADDITIVE mode")
     expect(page.get_by_role("button", name="Apply Patch")).to_be_disabled()
 
     # text that is no number at all: the server's own words, beside the cell it came from
@@ -261,7 +268,7 @@ def test_a_bad_cell_shows_its_error_beside_it_and_apply_stays_disabled(page: Pag
     expect(page.get_by_role("button", name="Apply Patch")).to_be_disabled()
 
     deals.fill("")
-    expect(page.get_by_role("region", name="Preview")).to_contain_text("✓ All metrics valid for ADDITIVE mode")
+    expect(settled_preview(page)).to_contain_text("✓ All metrics valid for ADDITIVE mode")
     expect(page.get_by_role("button", name="Apply Patch")).to_be_enabled()
 
 
@@ -277,7 +284,7 @@ def test_targets_show_current_values_and_the_deltas_they_make(page: Page, live_s
     leads.fill(str(june["leadsCreated"] + 12))
     expect(leads).to_have_accessible_description(re.compile(f"now {june['leadsCreated']:,} · Δ \\+12"))
     page.get_by_role("button", name="Validate").click()
-    preview = page.get_by_role("region", name="Preview")
+    preview = settled_preview(page)
     expect(preview).to_contain_text("Leads: 12")
     expect(preview).to_contain_text("✓ All metrics valid for ADDITIVE mode")
 
@@ -308,7 +315,7 @@ def test_keyboard_paste_and_quick_fill(page: Page, live_server: LiveServer) -> N
     expect(page.get_by_label("Leads, Jan 2025")).to_have_value("50")
     expect(page.get_by_label("Companies, Feb 2025")).to_have_value("12")
     expect(page.get_by_label("Deals, Feb 2025")).to_have_value("")
-    expect(page.get_by_role("region", name="Preview")).to_contain_text("Contacts: 88 │ Companies: 22")
+    expect(settled_preview(page)).to_contain_text("Contacts: 88 │ Companies: 22")
 
     page.get_by_label("Growth %").fill("5")
     page.get_by_role("button", name="Quick Fill: +5% Growth").click()
@@ -316,7 +323,7 @@ def test_keyboard_paste_and_quick_fill(page: Page, live_server: LiveServer) -> N
     expect(page.get_by_role("status").filter(has_text="Quick Fill")).to_contain_text(
         "targets growing +5% a month from Dec 2024"
     )
-    expect(page.get_by_role("region", name="Preview")).to_contain_text("✓ All metrics valid for ADDITIVE mode")
+    expect(settled_preview(page)).to_contain_text("✓ All metrics valid for ADDITIVE mode")
 
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_label("Leads, Jan 2025")).to_have_value("")

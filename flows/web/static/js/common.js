@@ -29,17 +29,25 @@ export async function api(path, { method = "GET", body, signal } = {}) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(API + path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: "same-origin",
-    signal,
-  });
+  let response;
+  try {
+    response = await fetch(API + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      signal,
+    });
+  } catch {
+    throw new ApiError(0, {
+      error: { code: "unreachable", message: "The server could not be reached: check that it runs, then try again." },
+    });
+  }
   if (response.status === 401) {
-    // the session ended (signed out elsewhere, or idle too long): sign in again and come back
+    // the session ended (signed out elsewhere, or idle too long): sign in again and come back here;
+    // the caller waits for an answer that never comes while the browser leaves the page
     window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
-    throw new ApiError(401, null);
+    return new Promise(() => {});
   }
   let parsed = null;
   try {

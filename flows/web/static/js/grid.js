@@ -341,6 +341,8 @@ function showPreview(result, body) {
 }
 
 function showMessage(text, kind = "muted") {
+  ui.preview.classList.remove("stale");
+  ui.preview.removeAttribute("aria-busy");
   ui.preview.replaceChildren(el("p", { className: kind }, text));
 }
 
@@ -385,22 +387,31 @@ async function validate() {
     updateApply();
     return;
   }
-  showMessage("Checking the plan…");
+  markStale();
   let result;
   try {
     result = await api(path("/patch/validate"), { method: "POST", body });
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    if (!(error instanceof ApiError)) throw error; // a bug, not an answer
     result = error.status === 422 ? refusedFields(error, body) : { valid: false, errors: [{ message: error.message }], warnings: [] };
   }
   if (mine !== sequence) return; // the grid changed while this answer was on its way
+  ui.preview.classList.remove("stale");
+  ui.preview.removeAttribute("aria-busy");
   validation = { key, result };
   showIssues(result);
   showPreview(result, body);
   updateApply();
 }
 
+/** The last preview stays, dimmed and busy, until the plan's new answer comes: no flicker while typing. */
+function markStale() {
+  ui.preview.classList.add("stale");
+  ui.preview.setAttribute("aria-busy", "true");
+}
+
 function planChanged() {
+  markStale();
   validation = null;
   updateApply();
   showHints();
@@ -467,7 +478,7 @@ async function importCsv() {
       ui.csvProblems.replaceChildren(message);
     }
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    if (!(error instanceof ApiError)) throw error; // a bug, not an answer
     const problems = (error.details && error.details.problems) || [];
     const where = (p) => [p.row ? `Row ${p.row}` : null, p.column ? `column ${p.column}` : null].filter(Boolean).join(", ");
     ui.csvProblems.replaceChildren(
@@ -504,7 +515,7 @@ async function quickFill() {
       ui.status.textContent = `Quick Fill: targets growing ${growthText()} a month from ${monthLabel(answer.baseMonth)}.`;
     }
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    if (!(error instanceof ApiError)) throw error; // a bug, not an answer
     ui.status.textContent = `Quick Fill: ${error.message}`;
   } finally {
     ui.quickFill.disabled = false;
@@ -525,7 +536,7 @@ async function apply() {
     const answer = await api(path("/patch/apply"), { method: "POST", body });
     window.location.assign(`/jobs/${encodeURIComponent(answer.jobId)}`);
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    if (!(error instanceof ApiError)) throw error; // a bug, not an answer
     if (error.code === "plan_invalid" && error.details) {
       validation = { key: keyOf(body), result: error.details };
       showIssues(error.details);
