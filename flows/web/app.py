@@ -7,9 +7,10 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,11 +20,12 @@ from flows.store.migrate import ensure_initialised
 from flows.web import api, pages, signin
 from flows.web.errors import ApiError, error_response, install_error_handlers, malformed
 from flows.web.runner import JobRunner
-from flows.web.security import SignInRequired, api_admin, login_url
+from flows.web.security import SignInRequired, api_admin, login_url, page_admin
 from flows.web.settings import WebSettings
 from flows.web.templating import STATIC_DIR
 
 log = logging.getLogger(__name__)
+SWAGGER_UI = "/static/vendor/swagger-ui-dist-5.17.14"
 
 
 class BodyLimit:
@@ -81,9 +83,9 @@ def create_app(settings: WebSettings) -> FastAPI:
     app = FastAPI(
         title="demogen",
         summary="Demo Client Generator: planned, audited monthly patches of demo tenants",
-        docs_url="/api/docs",
+        docs_url=None,  # served below, to signed-in Master Admins only
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -121,6 +123,20 @@ def create_app(settings: WebSettings) -> FastAPI:
         elapsed = (time.perf_counter() - started) * 1000
         log.info("%s %s %d %.0f ms %s", request.method, request.url.path, response.status_code, elapsed, who)
         return response
+
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(api_admin)])
+    def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False, dependencies=[Depends(page_admin)])
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="demogen API",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",  # vendored: the docs work offline
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.include_router(api.router)

@@ -255,3 +255,28 @@ def test_api_tokens_are_checked_on_every_request(live_server: LiveServer) -> Non
         assert api.get(tenants).status_code == 200
         live_server.change(lambda store: revoke_token(store, live_server.token))
         assert api.get(tenants).status_code == 401
+
+
+def test_the_openapi_document_is_for_master_admins(live_server: LiveServer) -> None:
+    with live_server.anonymous() as anonymous:
+        assert anonymous.get("/api/openapi.json").status_code == 401
+        docs = anonymous.get("/api/docs")
+        assert (docs.status_code, docs.headers["location"]) == (303, "/login?next=/api/docs")
+    with live_server.client() as api:
+        document = api.get("/api/openapi.json").json()
+        page = api.get("/api/docs", headers={"Authorization": "Bearer " + live_server.token})
+        assert page.status_code == 200
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+            assert f'"/static/vendor/swagger-ui-dist-5.17.14/{asset}"' in page.text  # served here, not by a CDN
+            assert api.get(f"/static/vendor/swagger-ui-dist-5.17.14/{asset}").status_code == 200
+    paths = document["paths"]
+    for path, method in (
+        ("/tenants/{tenantId}/patch/validate", "post"),
+        ("/tenants/{tenantId}/patch/apply", "post"),
+        ("/patch-jobs/{jobId}", "get"),
+        ("/tenants/{tenantId}/kpis", "get"),
+    ):
+        assert method in paths[f"{API}{path}"]
+    schemas = document["components"]["schemas"]
+    assert set(schemas["PatchPlanInput"]["properties"]) >= {"mode", "planType", "months", "tolerances", "seed"}
+    assert set(schemas["PatchJobResponse"]["properties"]) == _JOB_KEYS
