@@ -13,7 +13,7 @@ import pytest
 from tests.web.conftest import API, LiveServer
 
 try:
-    from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
+    from playwright.sync_api import Browser, Dialog, Locator, Page, ViewportSize, expect, sync_playwright
 except ImportError:  # the test extra installs it; without it these tests cannot run
     sync_playwright = None  # type: ignore[assignment]
 
@@ -328,6 +328,23 @@ def test_keyboard_paste_and_quick_fill(page: Page, live_server: LiveServer) -> N
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_label("Leads, Jan 2025")).to_have_value("")
     expect(page.get_by_role("button", name="Apply Patch")).to_be_disabled()
+
+
+def test_a_big_patch_asks_before_it_is_applied(page: Page, live_server: LiveServer) -> None:
+    open_monthly_updates(page, live_server)
+    page.get_by_label("Leads, Jan 2025").fill("12000")
+    expect(settled_preview(page)).to_contain_text("Leads: 12,000")
+    asked: list[str] = []
+
+    def decline(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.get_by_role("button", name="Apply Patch").click()
+    expect(page.get_by_role("button", name="Apply Patch")).to_be_enabled()
+    assert asked == ["This patch creates 12,000 records. Apply it?"]
+    assert "/tenants/acme-corp-demo" in page.url  # declined: no job
 
 
 def test_a_csv_that_cannot_be_read_says_where(page: Page, live_server: LiveServer) -> None:
