@@ -12,7 +12,12 @@ from tests.web.api_client import example_body, wait_for_job
 from tests.web.conftest import API, acme_database, new_token, start_server
 
 # PostgreSQL: the server, the worker and its flow runs are separate processes on one database.
-pytestmark = [pytest.mark.web, pytest.mark.integration, pytest.mark.parametrize("backend", ["postgres"])]
+pytestmark = [
+    pytest.mark.web,
+    pytest.mark.integration,
+    pytest.mark.postgres,
+    pytest.mark.parametrize("backend", ["postgres"]),
+]
 
 
 def test_apply_through_the_api_runs_on_a_prefect_worker(
