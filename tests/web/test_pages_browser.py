@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.web.api_client import EXAMPLE_CSV
 from tests.web.conftest import API, LiveServer
 
 try:
@@ -34,15 +35,6 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 WIDE: ViewportSize = {"width": 1280, "height": 900}
 NARROW: ViewportSize = {"width": 400, "height": 860}
 JOB_TIMEOUT_MS = 180_000  # a patch runs generation and two dbt test suites
-
-# The example plan: three months of 2025 for Acme Corp Demo, whose data ends in Dec 2024.
-EXAMPLE_CSV = (
-    "month,leadsCreated,contactsCreated,companiesCreated,dealsCreated,"
-    "closedWonCount,closedWonValue,pipelineAddedValue\n"
-    "2025-01,50,40,10,8,3,25000,80000\n"
-    "2025-02,60,48,12,10,4,32000,96000\n"
-    "2025-03,70,56,14,12,5,40000,120000\n"
-)
 
 
 def _in_ci() -> bool:
