@@ -55,7 +55,8 @@ def _tenant(row: dict[str, Any]) -> Tenant:
     return Tenant(**{k: row[k] for k in Tenant.__dataclass_fields__})
 
 
-def _is_uuid(text: str) -> bool:
+def is_uuid(text: str) -> bool:
+    """Whether `text` spells a UUID (an id) rather than, say, a slug."""
     try:
         uuid.UUID(text)
     except ValueError:
@@ -66,7 +67,7 @@ def _is_uuid(text: str) -> bool:
 def find_tenant(store: Store, ref: str) -> Tenant | None:
     if any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in ref):
         return None  # no tenant holds a NUL or a lone surrogate, and PostgreSQL refuses them in a query
-    column = "id" if _is_uuid(ref) else "slug"
+    column = "id" if is_uuid(ref) else "slug"
     row = store.query_one(f"SELECT {_COLUMNS} FROM tenants WHERE {column} = ?", (ref,))
     return _tenant(row) if row else None
 
@@ -90,11 +91,20 @@ def list_tenants(store: Store, *, include_all: bool = False) -> list[TenantSumma
     """Demo tenants (or all), each with its data range and live record counts."""
     where = "" if include_all else "WHERE demo_generated"
     tenants = [_tenant(r) for r in store.query(f"SELECT {_COLUMNS} FROM tenants {where} ORDER BY name, slug")]
-    if not tenants:
-        return []
+    return _summaries(store, tenants, None) if tenants else []
+
+
+def tenant_summary(store: Store, tenant: Tenant) -> TenantSummary:
+    """One tenant's data range and live record counts, reading only its own records."""
+    return _summaries(store, [tenant], tenant.id)[0]
+
+
+def _summaries(store: Store, tenants: list[Tenant], only: str | None) -> list[TenantSummary]:
+    where, params = ("WHERE tenant_id = ?", (only,)) if only else ("", ())
     stats = store.query(
         f"SELECT tenant_id, entity, count(*) AS n, min(month) AS first_month, max(month) AS last_month "
-        f"FROM {MODELS_SCHEMA}.kpi_events GROUP BY tenant_id, entity"
+        f"FROM {MODELS_SCHEMA}.kpi_events {where} GROUP BY tenant_id, entity",
+        params,
     )
     by_tenant: dict[str, list[dict[str, Any]]] = {}
     for row in stats:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -23,7 +22,7 @@ from flows.plan.quick_fill import grow_plan
 from flows.plan.rules import ValidationResult
 from flows.store.base import Store
 from flows.store.jobs import PatchJob, get_job, list_jobs, log_step
-from flows.store.tenants import Tenant, find_tenant, list_tenants
+from flows.store.tenants import Tenant, find_tenant, is_uuid, list_tenants, tenant_summary
 from flows.web.deployments import submit_flow_run
 from flows.web.errors import ApiError
 from flows.web.runner import JobRunner, Submission
@@ -69,18 +68,10 @@ def _tenant(store: Store, ref: str) -> Tenant:
 
 
 def _job(store: Store, job_id: str) -> PatchJob:
-    job = get_job(store, job_id) if _is_uuid(job_id) else None
+    job = get_job(store, job_id) if is_uuid(job_id) else None
     if job is None:
         raise ApiError(404, "not_found", f"unknown job '{job_id}'")
     return job
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _runner(request: Request) -> JobRunner:
@@ -92,6 +83,17 @@ def _job_out(store: Store, job: PatchJob) -> dict[str, Any]:
     response = job.to_response()
     response["createdBy"] = job_names(store, job).created_by
     return response
+
+
+def _details(store: Store, job: PatchJob) -> dict[str, Any]:
+    """A job as `GET patch-jobs/{jobId}` answers: the job, and its snapshots and diff report beside it."""
+    response = _job_out(store, job)
+    return {
+        "job": response,
+        "beforeKpis": response["beforeKpis"],
+        "afterKpis": response["afterKpis"],
+        "diffReport": response["diffReport"],
+    }
 
 
 # --- plans -------------------------------------------------------------------------------------
@@ -215,14 +217,7 @@ def quick_fill(tenantId: str, body: QuickFillInput, store: StoreDep) -> dict[str
 @router.get("/patch-jobs/{jobId}", response_model=JobDetails)
 def patch_job(jobId: str, store: StoreDep) -> dict[str, Any]:
     """A job with its live progress, current step and logs while it runs; its snapshots and diff report after."""
-    job = _job(store, jobId)
-    response = _job_out(store, job)
-    return {
-        "job": response,
-        "beforeKpis": response["beforeKpis"],
-        "afterKpis": response["afterKpis"],
-        "diffReport": response["diffReport"],
-    }
+    return _details(store, _job(store, jobId))
 
 
 @router.get("/tenants/{tenantId}/patch-jobs", response_model=JobsResponse)
@@ -269,13 +264,7 @@ def revert_patch_job(
         done = revert(store, job.id, actor_id=principal.user.id)
     except DemogenError as exc:
         raise ApiError(409, "conflict", str(exc)) from None
-    response = _job_out(store, done)
-    return {
-        "job": response,
-        "beforeKpis": response["beforeKpis"],
-        "afterKpis": response["afterKpis"],
-        "diffReport": response["diffReport"],
-    }
+    return _details(store, done)
 
 
 # --- tenants and KPIs --------------------------------------------------------------------------
@@ -294,7 +283,7 @@ def tenants(
 def tenant(tenantId: str, store: StoreDep) -> dict[str, Any]:
     """One tenant, with the months a plan may name: from its creation month to the current month."""
     found = _tenant(store, tenantId)
-    summary = next(s for s in list_tenants(store, include_all=True) if s.tenant.id == found.id)
+    summary = tenant_summary(store, found)
     return {
         **summary.as_dict(),
         "creationMonth": month_of(found.created_at, found.timezone),

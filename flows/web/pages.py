@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,7 @@ from flows.engine.revert import revert_job_id
 from flows.kpis.reads import data_range, kpis_json, monthly_kpis
 from flows.store.base import Store
 from flows.store.jobs import PatchJob, get_job, list_jobs
-from flows.store.tenants import Tenant, TenantSummary, find_tenant, list_tenants
+from flows.store.tenants import Tenant, TenantSummary, find_tenant, is_uuid, list_tenants, tenant_summary
 from flows.web import formatting
 from flows.web.security import StoreDep, page_admin
 from flows.web.templating import render, templates
@@ -44,7 +43,7 @@ def tenant_page(request: Request, tenant_ref: str, store: StoreDep, tab: str = "
     if tenant is None:
         return _not_found(request, f"No tenant has the id or slug '{tenant_ref}'.")
     tab = tab if tab in TABS else "overview"
-    summary = _summary(store, tenant)
+    summary = tenant_summary(store, tenant)
     context: dict[str, Any] = {"tenant": tenant, "summary": summary, "tab": tab, "tabs": TABS}
     if tab == "overview":
         context["kpis"] = _overview_kpis(store, tenant)
@@ -57,7 +56,7 @@ def tenant_page(request: Request, tenant_ref: str, store: StoreDep, tab: str = "
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(request: Request, job_id: str, store: StoreDep) -> HTMLResponse:
-    job = get_job(store, job_id) if _is_uuid(job_id) else None
+    job = get_job(store, job_id) if is_uuid(job_id) else None
     if job is None:
         return _not_found(request, f"No job has the id '{job_id}'.")
     tenant = find_tenant(store, job.tenant_id)
@@ -92,18 +91,6 @@ def _page(request: Request, name: str, context: dict[str, Any], status_code: int
 
 def _not_found(request: Request, message: str) -> HTMLResponse:
     return _page(request, "not_found.html", {"message": message}, status_code=404)
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _summary(store: Store, tenant: Tenant) -> TenantSummary:
-    return next(s for s in list_tenants(store, include_all=True) if s.tenant.id == tenant.id)
 
 
 def _overview_kpis(store: Store, tenant: Tenant) -> dict[str, Any]:
