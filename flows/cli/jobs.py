@@ -215,12 +215,14 @@ def job_export(job_ref: str, fmt: str, output_path: str | None, database: str | 
 
 @cli.command()
 @job_ref_argument
+@click.option("--purge", is_flag=True, help="Delete the job's created rows outright instead of soft-deleting them.")
 @database_option
 @json_option
-def revert(job_ref: str, database: str | None, as_json: bool) -> None:
-    """Remove exactly the rows a completed ADDITIVE job created (recorded as a job)."""
+def revert(job_ref: str, purge: bool, database: str | None, as_json: bool) -> None:
+    """Undo a completed job (recorded as a job): soft-delete the rows it created, restore the rows it
+    modified or soft-deleted; refused while a later job built on them."""
     with open_store(database) as store:
-        done = revert_job(store, resolve_job_id(store, job_ref))
+        done = revert_job(store, resolve_job_id(store, job_ref), purge=purge)
     if as_json:
         print_json(done.to_response())
     else:

@@ -1,4 +1,4 @@
-"""`demogen validate` and `demogen plan from-csv|grow`: patch plans at the command line."""
+"""`demogen validate` and `demogen plan from-csv|grow|from-template`: patch plans at the command line."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ from flows.plan.quick_fill import grow_plan, parse_pct
 from flows.plan.readers import PlanFormatError, plan_to_json, plan_to_yaml, read_plan_file
 from flows.plan.rules import Issue
 from flows.plan.schema import SCHEMA_PATH
+from flows.plan.shapes import shape_plan
+from flows.plan.templates import available
 from flows.store import open_store
 from flows.store.jobs import PatchJob
 from flows.store.tenants import Tenant, resolve_tenant
@@ -78,7 +80,7 @@ def validate(
 
 @cli.group()
 def plan() -> None:
-    """Write patch plans: from a spreadsheet CSV, or growing a month with data."""
+    """Write patch plans: from a spreadsheet CSV, growing a month with data, or reshaping months by a template."""
 
 
 @plan.command("from-csv")
@@ -135,6 +137,57 @@ def grow(
     output.err_console.print(
         f"{months} months from {first}, growing {format_number(growth)}% a month from {grown.base_month} "
         f"of {grown.tenant.slug}",
+        highlight=False,
+    )
+    _write_valid(checked, output_path, as_json)
+
+
+@plan.command("from-template")
+@click.argument("name", metavar="NAME", type=click.Choice(available("shape")))
+@click.option("--tenant", required=True, metavar="ID_OR_SLUG", help="Tenant the plan patches.")
+@click.option("--from", "first", type=MONTH, required=True, help="First month the template may shape.")
+@click.option("--to", "last", type=MONTH, required=True, help="Last month the template may shape.")
+@click.option(
+    "--mode",
+    type=click.Choice(["additive", "reconcile"]),
+    default="additive",
+    show_default=True,
+    help="The plan's mode: additive only creates records, so a dip needs reconcile.",
+)
+@click.option("--seed", default=None, help="Seed of the generated records.")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@database_option
+@json_option
+def from_template(
+    name: str,
+    tenant: str,
+    first: str,
+    last: str,
+    mode: str,
+    seed: str | None,
+    output_path: Path | None,
+    database: str | None,
+    as_json: bool,
+) -> None:
+    """A TARGETS plan reshaping the tenant's current KPIs with shape template NAME (e.g. holiday-dip).
+
+    Each month from --from to --to that NAME shapes gets its current KPIs times the template's
+    factor. --json writes the plan as JSON instead of YAML.
+    """
+    with open_store(database) as store:
+        shaped = shape_plan(
+            store,
+            name,
+            tenant,
+            first_month=first,
+            last_month=last,
+            mode="reconcile" if mode == "reconcile" else "additive",
+            seed=seed,
+        )
+        checked = prepare(store, shaped.plan)
+    output.err_console.print(
+        f"{name}: {plural(len(shaped.months), 'month')} of {shaped.tenant.slug} shaped "
+        f"({shaped.months[0]} … {shaped.months[-1]}), mode {mode}",
         highlight=False,
     )
     _write_valid(checked, output_path, as_json)

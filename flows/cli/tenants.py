@@ -37,7 +37,7 @@ def tenant() -> None:
 @click.option("--slug", help="URL-safe id (default: from the name).")
 @click.option("--from", "first", type=MONTH, required=True, help="First month of data (tenant created then).")
 @click.option("--to", "last", type=MONTH, required=True, help="Last month of data.")
-@click.option("--template", default="steady-growth", show_default=True, help="A plan in plans/templates/.")
+@click.option("--template", default="steady-growth", show_default=True, help="A growth template of plans/templates/.")
 @click.option("--seed", help="Same seed and arguments → identical tenant, ids and rows.")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA timezone of the tenant.")
 @click.option("--locale", default="en_US", show_default=True, help="Faker locale of names, phones and titles.")

@@ -1,4 +1,4 @@
-"""Growth templates (plans/templates/*.yaml): the monthly shape of a demo tenant's data."""
+"""Growth templates (plans/templates/*.yaml without `kind: shape`): the monthly shape of a demo tenant's data."""
 
 from __future__ import annotations
 
@@ -44,8 +44,19 @@ class Template(BaseModel):
     seasonality: dict[int, Decimal] = Field(default_factory=dict)
 
 
-def available() -> list[str]:
-    return sorted(p.stem for p in TEMPLATES_DIR.glob("*.yaml"))
+def template_kind(path: Path) -> str:
+    """`growth` (a new tenant's data, month by month) or `shape` (factors on a tenant's current KPIs)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return "growth"  # listed, so that loading it names the error
+    kind = data.get("kind", "growth") if isinstance(data, dict) else "growth"
+    return str(kind)
+
+
+def available(kind: str = "growth") -> list[str]:
+    """The names of the templates of `kind` in plans/templates/."""
+    return sorted(p.stem for p in TEMPLATES_DIR.glob("*.yaml") if template_kind(p) == kind)
 
 
 def template_path(name: str) -> Path:

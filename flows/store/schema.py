@@ -283,6 +283,33 @@ MIGRATIONS = (
     ),
 )
 
+# Before-images: the version of each row a job modifies or soft-deletes, kept as JSON when the job
+# publishes, so that its revert puts the row back exactly. `restored_at` marks the images a revert
+# applied: a restored image no longer stands in the way of reverting the jobs before it.
+ROW_IMAGES = "demo_patch_job_row_images"
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        version=9,
+        name="before-images of modified and soft-deleted rows",
+        statements=(
+            f"""CREATE TABLE IF NOT EXISTS {ROW_IMAGES} (
+  job_id UUID NOT NULL,
+  entity VARCHAR(20) NOT NULL,
+  row_id UUID NOT NULL,
+  action VARCHAR(10) NOT NULL,
+  before_json JSONB NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+  restored_at TIMESTAMPTZ,
+  PRIMARY KEY (job_id, entity, row_id)
+)""",
+        ),
+        # Revert asks which later job changed a row: a lookup by row, not by job.
+        postgres_only=(f"CREATE INDEX IF NOT EXISTS idx_row_images_row ON {ROW_IMAGES}(entity, row_id)",),
+    ),
+)
+
 BOOKKEEPING = (
     """CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,

@@ -256,7 +256,7 @@ def revert_patch_job(
     principal: ApiAdmin,
     store: StoreDep,
 ) -> dict[str, Any]:
-    """Remove exactly the rows a completed job created; the revert is a job of its own."""
+    """Undo a completed job: soft-delete the rows it created, restore those it changed; a job of its own."""
     job = _job(store, jobId)
     if _runner(request).busy(job.tenant_id):
         raise ApiError(409, "tenant_busy", f"a job is running on tenant {job.tenant_id}: revert when it is done")

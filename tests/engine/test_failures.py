@@ -89,6 +89,29 @@ def test_the_dbt_audit_blocks_rows_staged_for_another_tenant(store: Store, tenan
     assert int(store.scalar("SELECT count(*) FROM companies")) == 0
 
 
+def test_the_dbt_audit_blocks_rows_pointing_at_a_soft_deleted_parent(store: Store, tenant) -> None:
+    first = apply_plan(store, make_plan({"2025-01": {"companiesCreated": 2}}), as_of=NOW)
+    assert first.status == "completed"
+
+    def delete_parents(store: Store, job) -> None:
+        when = datetime(2026, 11, 26, tzinfo=UTC)
+        store.execute(
+            "UPDATE companies SET deleted_at = ?, updated_at = ? WHERE demo_job_id = ?", (when, when, first.id)
+        )
+
+    # no companies in this plan: its contacts join the first job's, soft-deleted before the audit
+    job = apply_plan(
+        store,
+        make_plan({"2025-02": {"contactsCreated": 3}}, seed="s2"),
+        as_of=NOW,
+        hooks={"after_write": delete_parents},
+    )
+    assert job.status == "failed"
+    audited = {t["name"]: t["status"] for t in present(job.diff_report_json)["audit"]["tests"]}
+    assert audited["audit_referential_integrity"] == "fail" and audited["audit_lifecycle_order"] == "pass"
+    assert int(store.scalar("SELECT count(*) FROM contacts")) == 0 and _staged(store) == 0
+
+
 @pytest.mark.parametrize("point", ["during_audit", "before_publish"])
 def test_kpis_moving_before_publish_is_a_conflict_naming_month_and_metric(store: Store, tenant, point: str) -> None:
     """Another writer lands a lead in January while the job is audited, or just before it publishes."""

@@ -1,5 +1,5 @@
 -- every draft row points at records of its own tenant that exist once the job is published
--- (live rows or the job's own drafts). "coalesce(...) is null", not two "is null": PostgreSQL
+-- (live rows, not soft-deleted, or the job's own drafts). "coalesce(...) is null", not two "is null": PostgreSQL
 -- would turn those into anti-joins, misjudge how many rows they leave, and loop over the drafts.
 with stages as (
     select * from {{ ref('stg_crm__pipeline_stages') }}
