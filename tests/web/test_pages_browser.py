@@ -400,3 +400,58 @@ def test_a_narrow_window_scrolls_only_inside_tables(page: Page, live_server: Liv
     page.wait_for_load_state("networkidle")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow} px wider than a {NARROW['width']} px window"
+
+
+# --- refusals a person sees --------------------------------------------------------------------------
+
+
+def test_a_session_without_the_csrf_token_cannot_apply(page: Page, live_server: LiveServer) -> None:
+    with live_server.client() as api:
+        before = api.get(f"{API}/tenants/acme-corp-demo/patch-jobs").json()["jobs"]
+    open_monthly_updates(page, live_server)
+    plan = {"mode": "additive", "planType": "deltas", "months": [{"month": "2025-01", "metrics": {"leadsCreated": 5}}]}
+    url = f"{API}/tenants/acme-corp-demo/patch/apply"
+    # the page's own session cookie, sent by the page's own script, but without the token
+    answer = page.evaluate(
+        """async ([url, plan]) => {
+            const r = await fetch(url, {method: "POST", body: JSON.stringify(plan),
+                headers: {"Content-Type": "application/json"}});
+            return [r.status, (await r.json()).error.code];
+        }""",
+        [url, plan],
+    )
+    assert answer == [403, "csrf_missing"]
+    forged = page.evaluate(
+        """async ([url, plan]) => {
+            const r = await fetch(url, {method: "POST", body: JSON.stringify(plan),
+                headers: {"Content-Type": "application/json", "X-CSRF-Token": "forged"}});
+            return [r.status, (await r.json()).error.code];
+        }""",
+        [url, plan],
+    )
+    assert forged == [403, "csrf_invalid"]
+    with live_server.client() as api:
+        assert api.get(f"{API}/tenants/acme-corp-demo/patch-jobs").json()["jobs"] == before  # no job was made
+
+
+def test_a_failed_job_says_why_in_a_sentence(page: Page, live_server: LiveServer) -> None:
+    def targets(leads: int) -> dict[str, object]:
+        return {
+            "mode": "additive",
+            "planType": "targets",
+            "months": [{"month": "2025-01", "metrics": {"leadsCreated": leads}}],
+        }
+
+    with live_server.client() as api:
+        first = api.post(f"{API}/tenants/acme-corp-demo/patch/apply", json=targets(40)).json()
+        # valid when posted (0 → 30), but it waits for the first job, after which it would have to remove leads
+        second = api.post(f"{API}/tenants/acme-corp-demo/patch/apply", json=targets(30)).json()
+    assert second["status"] == "pending", first
+    sign_in(page, live_server, f"/jobs/{second['jobId']}")
+    expect(page.get_by_text("Failed", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    expect(
+        page.get_by_text(
+            "This job failed: plan is invalid: Cannot reduce leadsCreated in ADDITIVE mode. Computed delta: -10 "
+            "(2025-01). Nothing it generated was published."
+        )
+    ).to_be_visible()
