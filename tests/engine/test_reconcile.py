@@ -1,0 +1,164 @@
+"""RECONCILE lands a template tenant exactly on lower targets by changing demo-generated rows only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from flows.engine.demo_tenants import create_demo_tenant
+from flows.engine.revert import revert
+from flows.engine.run import apply_plan
+from flows.engine.steps import PlanInvalid, prepare
+from flows.kpis.reads import MonthKpis, monthly_kpis
+from flows.plan.model import PatchPlan
+from flows.store import Store
+from flows.store.tenants import Tenant
+from generators.metrics import METRICS
+from tests.helpers import insert_rows, present, table_digest
+
+NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
+MONTHS = ("2025-01", "2025-02")
+NOT_DEMO = ("companies", "contacts", "deals", "activities")
+
+
+def _tenant(store: Store) -> Tenant:
+    created = create_demo_tenant(store, name="Shrink Demo", first=MONTHS[0], last=MONTHS[-1], seed="shrink", now=NOW)
+    assert created.patch_job.status == "completed"
+    return created.tenant
+
+
+def _hand_made_rows(store: Store, tenant: Tenant) -> None:
+    """Rows a person entered in the same months: RECONCILE must never touch them."""
+    for n, month in enumerate(MONTHS):
+        at = datetime.fromisoformat(f"{month}-12T15:00:00+00:00")
+        company = insert_rows(store, "companies", [{"tenant_id": tenant.id, "created_at": at, "name": f"Hand {n}"}])
+        contact = insert_rows(
+            store,
+            "contacts",
+            [{"tenant_id": tenant.id, "created_at": at, "company_id": company[0], "email": f"hand{n}@example.com"}],
+        )
+        stage = store.scalar(
+            "SELECT id FROM pipeline_stages WHERE tenant_id = ? AND NOT is_won AND NOT is_lost "
+            "ORDER BY position LIMIT 1",
+            (tenant.id,),
+        )
+        deal = insert_rows(
+            store,
+            "deals",
+            [{"tenant_id": tenant.id, "created_at": at, "contact_id": contact[0], "stage_id": stage, "name": f"H{n}"}],
+        )
+        insert_rows(store, "activities", [{"tenant_id": tenant.id, "created_at": at, "deal_id": deal[0]}])
+
+
+def _hand_digest(store: Store) -> list[str]:
+    """Every hand-made row, whole."""
+    return [
+        repr(sorted((k, str(v)) for k, v in row.items()))
+        for table in NOT_DEMO
+        for row in store.query(f"SELECT * FROM {table} WHERE NOT demo_generated ORDER BY id")
+    ]
+
+
+def _lower(kpis: MonthKpis) -> dict[str, int | str]:
+    """Every metric at 80% of what it reads (counts rounded down, money to the cent)."""
+    lowered: dict[str, int | str] = {}
+    for metric in METRICS:
+        value = Decimal(str(kpis[metric.name])) * Decimal("0.8")
+        lowered[metric.name] = int(value) if metric.kind == "count" else str(value.quantize(Decimal("0.01")))
+    return lowered
+
+
+def _plan(slug: str, months: dict[str, dict[str, int | str]], seed: str = "r1") -> PatchPlan:
+    return PatchPlan.model_validate(
+        {
+            "tenant": slug,
+            "mode": "reconcile",
+            "planType": "targets",
+            "seed": seed,
+            "months": [{"month": m, "metrics": v} for m, v in months.items()],
+            "tolerances": {"countTolerance": 0, "valueTolerance": 0},
+        }
+    )
+
+
+def _as_numbers(kpis: MonthKpis) -> dict[str, Decimal]:
+    return {name: Decimal(str(value)) for name, value in kpis.items()}
+
+
+def test_reconcile_lands_exactly_on_lower_targets_and_revert_restores(store: Store) -> None:
+    tenant = _tenant(store)
+    _hand_made_rows(store, tenant)
+    hand = _hand_digest(store)
+    digest = table_digest(store)
+    before = monthly_kpis(store, tenant, MONTHS[0], MONTHS[-1])
+    targets = {m: _lower(before[m]) for m in MONTHS}
+    validation = prepare(store, _plan(tenant.slug, targets), as_of=NOW).validation
+    assert validation.valid, [e.message for e in validation.errors]
+
+    job = apply_plan(store, _plan(tenant.slug, targets), as_of=NOW)
+    assert job.status == "completed", job.error_message
+    after = monthly_kpis(store, tenant, MONTHS[0], MONTHS[-1])
+    for month in MONTHS:
+        assert _as_numbers(after[month]) == {k: Decimal(str(v)) for k, v in targets[month].items()}
+    assert _hand_digest(store) == hand
+    metrics = present(job.metrics_json)
+    assert metrics["recordsCreated"] == 0
+    assert metrics["recordsDeleted"] > 0 and metrics["recordsModified"] > 0
+    images = int(store.scalar("SELECT count(*) FROM demo_patch_job_row_images WHERE job_id = ?", (job.id,)))
+    assert images == metrics["recordsDeleted"] + metrics["recordsModified"]
+    assert present(job.diff_report_json)["allTargetsMet"] is True
+
+    assert apply_plan(store, _plan(tenant.slug, targets), as_of=NOW).id == job.id  # idempotent re-apply
+    assert monthly_kpis(store, tenant, MONTHS[0], MONTHS[-1]) == after
+
+    assert revert(store, job.id).status == "completed"
+    assert table_digest(store) == digest
+    assert monthly_kpis(store, tenant, MONTHS[0], MONTHS[-1]) == before
+
+
+def test_a_target_only_reachable_through_hand_made_rows_is_refused(store: Store) -> None:
+    tenant = _tenant(store)
+    _hand_made_rows(store, tenant)
+    digest = table_digest(store)
+    plan = _plan(tenant.slug, {"2025-01": {"companiesCreated": 0}})
+    prepared = prepare(store, plan, as_of=NOW)
+    assert [e.as_dict() for e in prepared.validation.errors] == [
+        {
+            "code": "V-6",
+            "month": "2025-01",
+            "metric": "companiesCreated",
+            "message": "Cannot reduce companiesCreated below 1 in 2025-01: only demo-generated records can change",
+        }
+    ]
+    with pytest.raises(PlanInvalid):
+        apply_plan(store, plan, as_of=NOW)
+    assert table_digest(store) == digest
+
+
+def test_the_preview_counts_rows_to_modify_and_soft_delete(store: Store) -> None:
+    tenant = _tenant(store)
+    before = monthly_kpis(store, tenant, MONTHS[0], MONTHS[0])
+    plan = _plan(tenant.slug, {MONTHS[0]: {"leadsCreated": int(before[MONTHS[0]]["leadsCreated"]) - 2}})
+    preview = present(prepare(store, plan, as_of=NOW).validation.preview).as_dict()
+    assert preview["recordsToSoftDelete"]["contacts"] == 2
+    assert preview["recordsToSoftDelete"]["companies"] == preview["recordsToSoftDelete"]["deals"] == 0
+    assert preview["total"]["records"]["total"] == 0
+
+
+@pytest.mark.parametrize("point", ["before_publish", "during_publish"])
+def test_a_fault_while_publishing_changes_nothing(store: Store, point: str) -> None:
+    tenant = _tenant(store)
+    digest = table_digest(store)
+    before = monthly_kpis(store, tenant, MONTHS[0], MONTHS[-1])
+
+    def explode(store: Store, job) -> None:
+        raise RuntimeError(f"injected fault at {point}")
+
+    plan = _plan(tenant.slug, {m: _lower(before[m]) for m in MONTHS})
+    job = apply_plan(store, plan, as_of=NOW, hooks={point: explode})
+    assert job.status == "failed" and job.error_message == f"injected fault at {point}"
+    assert table_digest(store) == digest
+    assert int(store.scalar("SELECT count(*) FROM demo_patch_job_row_images WHERE job_id = ?", (job.id,))) == 0
+    assert sum(int(store.scalar(f"SELECT count(*) FROM draft_{e}")) for e in NOT_DEMO) == 0
