@@ -162,3 +162,60 @@ def test_a_fault_while_publishing_changes_nothing(store: Store, point: str) -> N
     assert table_digest(store) == digest
     assert int(store.scalar("SELECT count(*) FROM demo_patch_job_row_images WHERE job_id = ?", (job.id,))) == 0
     assert sum(int(store.scalar(f"SELECT count(*) FROM draft_{e}")) for e in NOT_DEMO) == 0
+
+
+def _deltas_plan(slug: str, months: dict[str, dict[str, int | str]], seed: str = "d1") -> PatchPlan:
+    plan = _plan(slug, months, seed)
+    return plan.model_copy(update={"plan_type": "deltas"})
+
+
+def test_fewer_won_deals_turn_won_deals_lost_before_deleting_any(store: Store) -> None:
+    tenant = _tenant(store)
+    before = monthly_kpis(store, tenant, MONTHS[0], MONTHS[0])[MONTHS[0]]
+    job = apply_plan(store, _deltas_plan(tenant.slug, {MONTHS[0]: {"closedWonCount": -1}}), as_of=NOW)
+    assert job.status == "completed", job.error_message
+    metrics = present(job.metrics_json)
+    assert (metrics["recordsCreated"], metrics["recordsModified"], metrics["recordsDeleted"]) == (0, 1, 0)
+    after = monthly_kpis(store, tenant, MONTHS[0], MONTHS[0])[MONTHS[0]]
+    assert after["closedWonCount"] == before["closedWonCount"] - 1
+    assert after["dealsCreated"] == before["dealsCreated"]
+    lost = store.query(
+        "SELECT d.closed_at, d.created_at, d.updated_at FROM deals d JOIN pipeline_stages s ON s.id = d.stage_id "
+        "JOIN demo_patch_job_row_images i ON i.row_id = d.id WHERE i.job_id = ? AND s.is_lost",
+        (job.id,),
+    )
+    assert len(lost) == 1 and lost[0]["created_at"] <= lost[0]["closed_at"]
+
+
+def test_a_month_raised_and_a_month_lowered_in_one_plan(store: Store) -> None:
+    tenant = _tenant(store)
+    before = monthly_kpis(store, tenant, MONTHS[0], MONTHS[-1])
+    raised: dict[str, int | str] = {"leadsCreated": int(before[MONTHS[0]]["leadsCreated"]) + 3}
+    lowered: dict[str, int | str] = {"leadsCreated": int(before[MONTHS[1]]["leadsCreated"]) - 3}
+    job = apply_plan(store, _plan(tenant.slug, {MONTHS[0]: raised, MONTHS[1]: lowered}), as_of=NOW)
+    assert job.status == "completed", job.error_message
+    after = monthly_kpis(store, tenant, MONTHS[0], MONTHS[-1])
+    assert after[MONTHS[0]]["leadsCreated"] == raised["leadsCreated"]
+    assert after[MONTHS[1]]["leadsCreated"] == lowered["leadsCreated"]
+    metrics = present(job.metrics_json)
+    assert metrics["recordsCreated"] >= 3 and metrics["deletedByEntity"]["contacts"] == 3
+
+
+def test_kpis_moving_before_publish_is_a_conflict_and_changes_nothing(store: Store) -> None:
+    tenant = _tenant(store)
+    before = monthly_kpis(store, tenant, MONTHS[0], MONTHS[0])[MONTHS[0]]
+    intruder: list[str] = []
+
+    def land_a_lead(store: Store, job) -> None:
+        at = datetime(2025, 1, 20, 15, tzinfo=UTC)
+        intruder.extend(insert_rows(store, "contacts", [{"tenant_id": tenant.id, "status": "lead", "created_at": at}]))
+
+    digest = table_digest(store)
+    plan = _plan(tenant.slug, {MONTHS[0]: {"leadsCreated": int(before["leadsCreated"]) - 2}})
+    job = apply_plan(store, plan, as_of=NOW, hooks={"before_publish": land_a_lead})
+    assert job.status == "failed"
+    assert present(job.error_message).startswith(
+        f"conflict: leadsCreated of 2025-01 moved from {before['leadsCreated']} to {before['leadsCreated'] + 1}"
+    )
+    store.execute("DELETE FROM contacts WHERE id = ?", (intruder[0],))
+    assert table_digest(store) == digest
