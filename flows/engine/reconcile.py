@@ -42,6 +42,17 @@ class Changes:
             "deleted": {e: len(self.deleted[e]) for e in ENTITIES},
         }
 
+    def by_month(self, timezone: str) -> dict[str, dict[str, dict[str, int]]]:
+        """Rows modified and soft-deleted per month of their creation and entity, for the job's report."""
+        months: dict[str, dict[str, dict[str, int]]] = {}
+        for entity in ENTITIES:
+            for row_id, row in self.rows[entity].items():
+                month = month_of(row["created_at"], timezone)
+                counts = months.setdefault(month, {"modified": {}, "deleted": {}})
+                what = counts["deleted" if row_id in self.deleted[entity] else "modified"]
+                what[entity] = what.get(entity, 0) + 1
+        return dict(sorted(months.items()))
+
     def frames(self) -> EntityFrames:
         return EntityFrames(
             **{

@@ -550,7 +550,7 @@ def publish(run: JobRun, prepared: Prepared, written: Written, audited: dict[str
             progress=90,
             current_step="publish",
             logs=[*run.job.logs, entry],
-            metrics_json=_metrics(moved, written, prepared.changes),
+            metrics_json=_metrics(moved, written, prepared.changes, prepared.tenant.timezone),
             diff_report_json=_report_inputs(prepared, audited),
         )
     run.job = completed
@@ -561,7 +561,9 @@ def publish(run: JobRun, prepared: Prepared, written: Written, audited: dict[str
     return moved
 
 
-def _metrics(published: dict[str, int], written: Written, changes: reconcile.Changes | None) -> dict[str, Any]:
+def _metrics(
+    published: dict[str, int], written: Written, changes: reconcile.Changes | None, timezone: str
+) -> dict[str, Any]:
     counts = changes.counts() if changes else {"modified": {}, "deleted": {}}
     return {
         "recordsCreated": sum(published.values()),
@@ -571,6 +573,7 @@ def _metrics(published: dict[str, int], written: Written, changes: reconcile.Cha
         "byRecordType": written.by_record_type,
         "modifiedByEntity": counts["modified"],
         "deletedByEntity": counts["deleted"],
+        "changesByMonth": changes.by_month(timezone) if changes else {},
     }
 
 

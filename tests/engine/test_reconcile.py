@@ -13,6 +13,7 @@ from flows.engine.run import apply_plan
 from flows.engine.steps import PlanInvalid, prepare
 from flows.kpis.reads import MonthKpis, monthly_kpis
 from flows.plan.model import PatchPlan
+from flows.plan.shapes import shape_plan
 from flows.store import Store
 from flows.store.tenants import Tenant
 from generators.metrics import METRICS
@@ -23,8 +24,8 @@ MONTHS = ("2025-01", "2025-02")
 NOT_DEMO = ("companies", "contacts", "deals", "activities")
 
 
-def _tenant(store: Store) -> Tenant:
-    created = create_demo_tenant(store, name="Shrink Demo", first=MONTHS[0], last=MONTHS[-1], seed="shrink", now=NOW)
+def _tenant(store: Store, first: str = MONTHS[0], last: str = MONTHS[-1]) -> Tenant:
+    created = create_demo_tenant(store, name="Shrink Demo", first=first, last=last, seed="shrink", now=NOW)
     assert created.patch_job.status == "completed"
     return created.tenant
 
@@ -147,7 +148,7 @@ def test_the_preview_counts_rows_to_modify_and_soft_delete(store: Store) -> None
     assert preview["total"]["records"]["total"] == 0
 
 
-@pytest.mark.parametrize("point", ["before_publish", "during_publish"])
+@pytest.mark.parametrize("point", ["before_write", "after_write", "during_audit", "before_publish", "during_publish"])
 def test_a_fault_while_publishing_changes_nothing(store: Store, point: str) -> None:
     tenant = _tenant(store)
     digest = table_digest(store)
@@ -219,3 +220,19 @@ def test_kpis_moving_before_publish_is_a_conflict_and_changes_nothing(store: Sto
     )
     store.execute("DELETE FROM contacts WHERE id = ?", (intruder[0],))
     assert table_digest(store) == digest
+
+
+def test_the_holiday_dip_template_lands_exactly_in_reconcile(store: Store) -> None:
+    tenant = _tenant(store, "2024-10", "2024-12")
+    shaped = shape_plan(
+        store, "holiday-dip", tenant.slug, first_month="2024-10", last_month="2024-12", mode="reconcile"
+    )
+    job = apply_plan(store, shaped.plan, as_of=NOW)
+    assert job.status == "completed", job.error_message
+    after = monthly_kpis(store, tenant, "2024-11", "2024-12")
+    for entry in shaped.plan.months:
+        wanted = {name: Decimal(str(value)) for name, value in entry.values().items() if value is not None}
+        assert {name: Decimal(str(after[entry.month][name])) for name in wanted} == wanted
+    by_month = present(job.metrics_json)["changesByMonth"]
+    assert sorted(by_month) == ["2024-11", "2024-12"]
+    assert sum(sum(m["deleted"].values()) for m in by_month.values()) == present(job.metrics_json)["recordsDeleted"]
