@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -14,9 +15,10 @@ from flows.engine.steps import PlanInvalid, prepare
 from flows.kpis.reads import MonthKpis, monthly_kpis
 from flows.plan.model import PatchPlan
 from flows.plan.shapes import shape_plan
-from flows.store import Store
+from flows.store import Store, open_store
 from flows.store.tenants import Tenant
 from generators.metrics import METRICS
+from tests.cli.test_cli import run
 from tests.helpers import insert_rows, present, table_digest
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
@@ -236,3 +238,27 @@ def test_the_holiday_dip_template_lands_exactly_in_reconcile(store: Store) -> No
     by_month = present(job.metrics_json)["changesByMonth"]
     assert sorted(by_month) == ["2024-11", "2024-12"]
     assert sum(sum(m["deleted"].values()) for m in by_month.values()) == present(job.metrics_json)["recordsDeleted"]
+
+
+def test_validate_lists_the_records_to_modify_and_soft_delete(
+    database_url: str, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_store(database_url) as store:
+        tenant = _tenant(store)
+        leads = int(monthly_kpis(store, tenant, MONTHS[0], MONTHS[0])[MONTHS[0]]["leadsCreated"])
+    path = tmp_path / "plan.json"
+    path.write_text(
+        json.dumps(
+            {
+                "tenant": tenant.slug,
+                "mode": "reconcile",
+                "planType": "deltas",
+                "months": [{"month": MONTHS[0], "metrics": {"leadsCreated": -2, "closedWonCount": -1}}],
+            }
+        )
+    )
+    code, out, _ = run(["validate", str(path), "--database", database_url], capsys)
+    assert code == 0, out
+    assert "Demo-generated records to modify: deals 1 · to soft-delete: contacts 2" in out
+    assert "All metrics valid for RECONCILE mode" in out
+    assert leads >= 2
