@@ -64,7 +64,7 @@ def read_plan(
 
 @task(cache_policy=NO_CACHE)
 def prepare(store: Store, plan: PatchPlan, as_of: datetime | None, job_id: str) -> Prepared:
-    """Before-KPIs from the dbt KPI model, deltas, rules V-1..V-5 and the preview. Writes nothing."""
+    """Before-KPIs from the dbt KPI model, deltas, rules V-1..V-7 and the preview. Writes nothing."""
     return steps.prepare(store, plan, as_of=as_of, job_id=job_id)
 
 

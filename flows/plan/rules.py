@@ -1,4 +1,4 @@
-"""Interprets a plan against a tenant's KPIs: deltas, rules V-1..V-5, feasibility, preview."""
+"""Interprets a plan against a tenant's KPIs: deltas, rules V-1..V-5 and V-7, feasibility, preview."""
 
 from __future__ import annotations
 
