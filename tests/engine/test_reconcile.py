@@ -17,6 +17,7 @@ from flows.plan.model import PatchPlan
 from flows.plan.shapes import shape_plan
 from flows.store import Store, open_store
 from flows.store.tenants import Tenant
+from generators.calendar import month_bounds
 from generators.metrics import METRICS
 from tests.cli.test_cli import run
 from tests.helpers import insert_rows, present, table_digest
@@ -53,6 +54,31 @@ def _hand_made_rows(store: Store, tenant: Tenant) -> None:
             [{"tenant_id": tenant.id, "created_at": at, "contact_id": contact[0], "stage_id": stage, "name": f"H{n}"}],
         )
         insert_rows(store, "activities", [{"tenant_id": tenant.id, "created_at": at, "deal_id": deal[0]}])
+        # and hand-made records hanging off the month's latest demo deal and company
+        start, end = month_bounds(month, tenant.timezone)
+        latest = "SELECT id, created_at FROM {} WHERE tenant_id = ? AND demo_generated AND created_at >= ? "
+        latest += "AND created_at < ? ORDER BY created_at DESC LIMIT 1"
+        demo_deal = store.query(latest.format("deals"), (tenant.id, start, end))[0]
+        demo_company = store.query(latest.format("companies"), (tenant.id, start, end))[0]
+        later = max(demo_deal["created_at"], demo_company["created_at"], at)
+        insert_rows(
+            store,
+            "activities",
+            [{"tenant_id": tenant.id, "created_at": later, "deal_id": demo_deal["id"], "subject": f"Hand {n}"}],
+        )
+        insert_rows(
+            store,
+            "contacts",
+            [
+                {
+                    "tenant_id": tenant.id,
+                    "created_at": later,
+                    "company_id": demo_company["id"],
+                    "email": f"hand-at-demo{n}@example.com",
+                    "first_name": "Grace",
+                }
+            ],
+        )
 
 
 def _hand_digest(store: Store) -> list[str]:
@@ -132,7 +158,8 @@ def test_a_target_only_reachable_through_hand_made_rows_is_refused(store: Store)
             "code": "V-6",
             "month": "2025-01",
             "metric": "companiesCreated",
-            "message": "Cannot reduce companiesCreated below 1 in 2025-01: only demo-generated records can change",
+            # the hand-made company, and the demo company a hand-made contact works at
+            "message": "Cannot reduce companiesCreated below 2 in 2025-01: only demo-generated records can change",
         }
     ]
     with pytest.raises(PlanInvalid):
