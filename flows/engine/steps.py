@@ -585,6 +585,8 @@ def _report_inputs(p: Prepared, audited: dict[str, Any]) -> dict[str, Any]:
         "asOf": p.as_of.isoformat(),
         "warnings": [w.as_dict() for w in p.validation.warnings],
         "preview": p.validation.preview.as_dict() if p.validation.preview else None,
+        # RECONCILE: existing rows modified and soft-deleted, per month and entity
+        "changes": p.changes.by_month(p.tenant.timezone) if p.changes else None,
     }
 
 
@@ -613,7 +615,7 @@ def _report(run: JobRun, tenant: Tenant, before: Mapping[str, MonthKpis], verifi
     inputs = run.job.diff_report_json or {}
     after = {m: k for m, k in monthly_kpis(run.store, tenant, months[0], months[-1]).items() if m in months}
     diff = diff_report(before, after, inputs.get("targets") or [])
-    diff.update({key: inputs.get(key) for key in ("targets", "audit", "asOf", "warnings", "preview")})
+    diff.update({key: inputs.get(key) for key in ("targets", "audit", "asOf", "warnings", "preview", "changes")})
     diff["verification"] = verified
     run.job = update_job(run.store, run.job, after_kpis_json=snapshot(after), diff_report_json=diff)
     run.log("report", f"after-KPIs and the diff report stored; all targets met: {diff['allTargetsMet']}", 100)

@@ -265,6 +265,7 @@ def test_the_holiday_dip_template_lands_exactly_in_reconcile(store: Store) -> No
     by_month = present(job.metrics_json)["changesByMonth"]
     assert sorted(by_month) == ["2024-11", "2024-12"]
     assert sum(sum(m["deleted"].values()) for m in by_month.values()) == present(job.metrics_json)["recordsDeleted"]
+    assert present(job.diff_report_json)["changes"] == by_month
 
 
 def test_validate_lists_the_records_to_modify_and_soft_delete(
