@@ -13,6 +13,7 @@ from flows.engine.revert import revert
 from flows.engine.run import apply_plan
 from flows.engine.steps import PlanInvalid, prepare
 from flows.kpis.reads import MonthKpis, monthly_kpis
+from flows.kpis.reports import to_markdown
 from flows.plan.model import PatchPlan
 from flows.plan.shapes import shape_plan
 from flows.store import Store, open_store
@@ -266,6 +267,11 @@ def test_the_holiday_dip_template_lands_exactly_in_reconcile(store: Store) -> No
     assert sorted(by_month) == ["2024-11", "2024-12"]
     assert sum(sum(m["deleted"].values()) for m in by_month.values()) == present(job.metrics_json)["recordsDeleted"]
     assert present(job.diff_report_json)["changes"] == by_month
+    report = to_markdown(job)
+    first = sorted(by_month["2024-11"]["deleted"])[0]
+    deleted = by_month["2024-11"]["deleted"][first]
+    modified = by_month["2024-11"]["modified"].get(first, 0)
+    assert f"| 2024-11 | {first} | {modified:,} | {deleted:,} |" in report
 
 
 def test_validate_lists_the_records_to_modify_and_soft_delete(
