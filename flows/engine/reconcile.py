@@ -298,9 +298,12 @@ class _Planner:
                     self._change("activities", self._whole_activity(a), contact_id=heir["id"])
 
     def _may_delete_activity(self, activity: Row) -> bool:
-        """Whether the month of the activity may lose it: untargeted, or short of its reduction still."""
+        """Whether the month of the activity may lose it: a month of the plan that leaves activities free,
+        or one short of its reduction still. A month outside the plan keeps its KPIs."""
         month = month_of(activity["created_at"], self.tenant.timezone)
-        if month not in self.deltas or self.deltas[month].get("activitiesCount") is None:
+        if month not in self.deltas:
+            return False
+        if self.deltas[month].get("activitiesCount") is None:
             return True
         wanted = -int(self.deltas[month]["activitiesCount"] or 0)
         return self.cascaded[month] < wanted
