@@ -72,7 +72,7 @@ def _apply_as_tasks(
     run = steps.start_job(store, prepared, source=source, progress=progress)
     try:
         frames = tasks.generate(run, prepared)
-        written = tasks.write(run, frames)
+        written = tasks.write(run, frames, prepared.changes)
         audited = tasks.audit(run, prepared)
         tasks.publish(run, prepared, written, audited)
     except Exception as exc:

@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import artifacts
 from flows.engine import steps
+from flows.engine.reconcile import Changes
 from flows.engine.steps import JobRun, Prepared, Written
 from flows.plan.model import PatchPlan
 from flows.plan.sources import resolve_plan
@@ -63,7 +64,7 @@ def read_plan(
 
 @task(cache_policy=NO_CACHE)
 def prepare(store: Store, plan: PatchPlan, as_of: datetime | None, job_id: str) -> Prepared:
-    """Before-KPIs from the dbt KPI model, deltas, rules V-1..V-5 and the preview. Writes nothing."""
+    """Before-KPIs from the dbt KPI model, deltas, rules V-1..V-7 and the preview. Writes nothing."""
     return steps.prepare(store, plan, as_of=as_of, job_id=job_id)
 
 
@@ -74,9 +75,9 @@ def generate(run: JobRun, prepared: Prepared) -> EntityFrames:
 
 
 @task(cache_policy=NO_CACHE)
-def write(run: JobRun, frames: EntityFrames) -> Written:
-    """Bulk-load the generated rows into the draft tables, tagged with the job id."""
-    return steps.write(run, frames)
+def write(run: JobRun, frames: EntityFrames, changes: Changes | None = None) -> Written:
+    """Bulk-load the generated rows (and RECONCILE's new versions of existing ones) into the draft tables."""
+    return steps.write(run, frames, changes)
 
 
 @task(cache_policy=NO_CACHE)

@@ -19,7 +19,7 @@ from flows.tasks import logs_to_prefect, read_plan
 
 @task(cache_policy=NO_CACHE)
 def preview_plan(plan: PatchPlan, database_url: str | None, source: str) -> dict[str, Any]:
-    """Snapshot the KPIs, compute deltas, check V-1..V-5 and feasibility, preview the records: no writes.
+    """Snapshot the KPIs, compute deltas, check V-1..V-7 and feasibility, preview the records: no writes.
 
     A plan whose job is complete previews nothing (applying it again creates nothing). An invalid
     plan raises PlanInvalid once its preview artifact lists the errors: the run fails.

@@ -1,17 +1,21 @@
 {# An entity's rows in the months the job targets as publishing the job would leave them:
    the tenant's live rows that may fall in those months (a range the (tenant_id, created_at)
    index serves, so projecting KPIs costs what the job's months hold, not the tenant) plus
-   the job's drafts, flagged with is_draft. #}
+   the job's drafts, flagged with is_draft. A draft under the id of a live row is that row's
+   new version (RECONCILE edits and soft-deletes): it stands in for the row. #}
 {% macro published_and_drafts(entity) %}
-    with published as (
-        select * from {{ ref('stg_crm__' ~ entity) }}
-        where tenant_id = {{ job_tenant_id() }}
-            and {{ in_target_months_window('created_at') }}
-    ),
-
-    drafts as (
+    {%- set key = {'companies': 'company_id', 'contacts': 'contact_id', 'deals': 'deal_id',
+                   'activities': 'activity_id'}[entity] -%}
+    with drafts as (
         select * from {{ ref('stg_crm__draft_' ~ entity) }}
         where demo_job_id = {{ job_id() }}
+    ),
+
+    published as (
+        select * from {{ ref('stg_crm__' ~ entity) }} as live
+        where tenant_id = {{ job_tenant_id() }}
+            and {{ in_target_months_window('created_at') }}
+            and not exists (select 1 from drafts where drafts.{{ key }} = live.{{ key }})
     ),
 
     final as (

@@ -255,6 +255,9 @@ def _show(checked: Prepared, name: str) -> None:
         output.console.print(_records_table(result.preview))
         output.console.print(_values_line(result.preview, t.currency), highlight=False)
         output.console.print(_kpi_table(result.preview, t.currency))
+        changes = _changes_line(result.preview)
+        if changes:
+            output.console.print(changes, highlight=False)
     if result.warnings:
         output.console.print(issues_table(result.warnings, "Warnings"))
     if result.errors:
@@ -284,6 +287,15 @@ def _records_table(preview: Preview) -> Table:
     table.add_section()
     table.add_row(*(f"[bold]{cell}[/]" for cell in row("total", preview.records)))
     return table
+
+
+def _changes_line(preview: Preview) -> str:
+    """RECONCILE: the existing demo-generated records to modify and to soft-delete, by entity."""
+    parts = []
+    for what, counts in (("modify", preview.to_modify), ("soft-delete", preview.to_delete)):
+        listed = ", ".join(f"{entity} {format_count(n)}" for entity, n in counts.items() if n)
+        parts.append(f"to {what}: {listed or 'none'}")
+    return "Demo-generated records " + " · ".join(parts) if preview.to_modify or preview.to_delete else ""
 
 
 def _values_line(preview: Preview, currency: str) -> str:

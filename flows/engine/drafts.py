@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from flows.engine import row_images
 from flows.store.base import Store
 from flows.store.schema import draft_table
-from generators.frames import ENTITIES, SCHEMAS
+from generators.errors import DemogenError
+from generators.frames import COLUMNS, ENTITIES, SCHEMAS
 
 # Parents before children, so a published row never points at one not yet there.
 PUBLISH_ORDER = ENTITIES
@@ -45,3 +47,35 @@ def discard_drafts(store: Store, job_id: str) -> None:
     with store.transaction():
         for entity in reversed(PUBLISH_ORDER):
             store.execute(f"DELETE FROM {draft_table(entity)} WHERE demo_job_id = ?", (job_id,))
+
+
+def publish_changes(store: Store, job_id: str, modified: dict[str, list[str]], deleted: dict[str, list[str]]) -> int:
+    """Keep the before-images of the existing rows the job drafted anew, then update them from their drafts
+    (call inside the publishing transaction, before publish_drafts). Returns the rows changed.
+
+    A row keeps its creator's job id: the draft's job id only says which job drafted the change.
+    Only demo-generated rows are ever updated; a count short of the drafted changes refuses the publish.
+    """
+    changed = 0
+    for entity in PUBLISH_ORDER:
+        ids = sorted(modified.get(entity, []) + deleted.get(entity, []))
+        if not ids:
+            continue
+        row_images.keep_images(store, job_id, entity, modified.get(entity, []), row_images.MODIFY)
+        row_images.keep_images(store, job_id, entity, deleted.get(entity, []), row_images.DELETE)
+        columns = [c.name for c in COLUMNS[entity] if not c.key and c.name not in ("tenant_id", "demo_job_id")]
+        assignments = ", ".join(f"{c} = d.{c}" for c in columns)
+        n = store.execute(
+            f"UPDATE {entity} SET {assignments} FROM {draft_table(entity)} AS d "
+            f"WHERE d.demo_job_id = ? AND {entity}.id = d.id AND {entity}.tenant_id = d.tenant_id "
+            f"AND {entity}.demo_generated AND {entity}.id IN (SELECT unnest(?::UUID[]))",
+            (job_id, ids),
+        )
+        if n != len(ids):
+            raise DemogenError(f"publish changed {n} of the {len(ids)} {entity} the job drafted anew")
+        store.execute(
+            f"DELETE FROM {draft_table(entity)} WHERE demo_job_id = ? AND id IN (SELECT unnest(?::UUID[]))",
+            (job_id, ids),
+        )
+        changed += n
+    return changed

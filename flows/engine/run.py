@@ -87,7 +87,7 @@ def apply_plan(
         )
         try:
             frames = steps.generate(run, prepared)
-            written = steps.write(run, frames)
+            written = steps.write(run, frames, prepared.changes)
             audited = steps.audit(run, prepared)
             steps.publish(run, prepared, written, audited)
         except Exception as exc:

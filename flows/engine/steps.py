@@ -19,11 +19,12 @@ from decimal import Decimal
 from typing import Any
 
 from flows.engine import audit as dbt_audit
-from flows.engine import drafts
+from flows.engine import drafts, reconcile
 from flows.engine.context import load_context
 from flows.kpis.reads import MonthKpis, monthly_kpis, typical_deal_size, zero_kpis
 from flows.kpis.reports import diff_report, snapshot
 from flows.plan.model import PatchPlan, canonical_json, plan_to_dict
+from flows.plan.preview import total_preview
 from flows.plan.rules import ValidationResult, validate_plan
 from flows.store.base import ConnectionLost, Store
 from flows.store.jobs import (
@@ -89,6 +90,7 @@ class Prepared:
     as_of: datetime
     targets: list[dict[str, Any]] = field(default_factory=list)
     companies_existing: int = 0  # live companies before the plan's first month, as the preview counted them (capped)
+    changes: reconcile.Changes | None = None  # RECONCILE: the demo rows its lowered months edit and soft-delete
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Written:
 
     by_entity: dict[str, int]
     by_record_type: dict[str, int]
+    changed: dict[str, int] = field(default_factory=dict)  # RECONCILE: existing rows drafted anew, per entity
 
     @property
     def total(self) -> int:
@@ -197,6 +200,11 @@ def prepare(store: Store, plan: PatchPlan, *, as_of: datetime | None = None, job
     companies = _companies_before(store, tenant, month_start(months[0], tenant.timezone)) if months else 0
     result = validate_plan(plan, tenant, before, now=as_of, typical_deal_size=typical, companies_existing=companies)
     seed = plan.seed or default_seed(plan)
+    job_id = job_id or plan_job_id(tenant.id, plan, seed)
+    changes = None
+    if plan.mode == "reconcile" and result.valid and reconcile.lowered_months(result.deltas):
+        changes, refused = reconcile.plan_changes(store, tenant, result.deltas, before, job_id=job_id, at=as_of)
+        result = _with_changes(result, changes, refused)
     prepared = Prepared(
         tenant=tenant,
         plan=plan,
@@ -205,9 +213,10 @@ def prepare(store: Store, plan: PatchPlan, *, as_of: datetime | None = None, job
         typical_deal_size=typical,
         validation=result,
         seed=seed,
-        job_id=job_id or plan_job_id(tenant.id, plan, seed),
+        job_id=job_id,
         as_of=as_of,
         companies_existing=companies,
+        changes=changes if result.valid else None,
     )
     if result.valid:
         prepared.targets = dbt_audit.job_targets(plan, result.deltas, before)
@@ -218,6 +227,16 @@ def prepare(store: Store, plan: PatchPlan, *, as_of: datetime | None = None, job
         "valid" if result.valid else f"invalid ({len(result.errors)} error(s))",
     )
     return prepared
+
+
+def _with_changes(result: ValidationResult, changes: reconcile.Changes, refused: list[Any]) -> ValidationResult:
+    """The validation of a RECONCILE plan: refused where only other rows could change, else its preview also
+    counts the rows to edit and soft-delete."""
+    if refused:
+        return replace(result, errors=[*result.errors, *refused], preview=None)
+    counts = changes.counts()
+    preview = result.preview or total_preview([])
+    return replace(result, preview=replace(preview, to_modify=counts["modified"], to_delete=counts["deleted"]))
 
 
 # --- the job record --------------------------------------------------------------------------
@@ -413,7 +432,8 @@ def generate(run: JobRun, prepared: Prepared) -> EntityFrames:
     preview = prepared.validation.preview
     allocations = {m.month: m.allocation for m in preview.months} if preview else {}
     context = load_context(run.store, prepared.tenant, prepared.typical_deal_size, allocations)
-    months = [(m, prepared.validation.deltas[m]) for m in prepared.months]
+    lowered = set(reconcile.lowered_months(prepared.validation.deltas)) if prepared.changes else set()
+    months = [(m, prepared.validation.deltas[m]) for m in prepared.months if m not in lowered]
     frames = generate_plan(
         months,
         context,
@@ -431,11 +451,15 @@ def generate(run: JobRun, prepared: Prepared) -> EntityFrames:
     return frames
 
 
-def write(run: JobRun, frames: EntityFrames) -> Written:
-    """Bulk-load the frames into the draft tables, tagged with the job id: nobody reads them yet."""
+def write(run: JobRun, frames: EntityFrames, changes: reconcile.Changes | None = None) -> Written:
+    """Bulk-load the frames into the draft tables, tagged with the job id: nobody reads them yet.
+
+    RECONCILE's new versions of existing rows go into the same drafts, under those rows' ids.
+    """
     run.hook("before_write")
     started = time.perf_counter()
     by_entity = drafts.write_drafts(run.store, frames)
+    changed = drafts.write_drafts(run.store, changes.frames()) if changes else {}
     leads = frames.contacts.filter(frames.contacts["status"] == "lead").height
     written = Written(
         by_entity=by_entity,
@@ -446,8 +470,10 @@ def write(run: JobRun, frames: EntityFrames) -> Written:
             "deals": by_entity["deals"],
             "activities": by_entity["activities"],
         },
+        changed=changed,
     )
-    run.log("write", f"wrote {written.total:,} draft rows in {time.perf_counter() - started:.2f} s", 50)
+    total = written.total + sum(changed.values())
+    run.log("write", f"wrote {total:,} draft rows in {time.perf_counter() - started:.2f} s", 50)
     run.hook("after_write")
     return written
 
@@ -501,6 +527,11 @@ def publish(run: JobRun, prepared: Prepared, written: Written, audited: dict[str
     with store.transaction():
         store.check_tenant_lock(prepared.tenant.id)
         check_unmoved(store, prepared)
+        changes = prepared.changes
+        if changes is not None:
+            modified = {e: changes.modified_ids(e) for e in written.changed}
+            deleted = {e: changes.deleted_ids(e) for e in written.changed}
+            drafts.publish_changes(store, run.job.id, modified, deleted)
         moved = drafts.publish_drafts(store, run.job.id)
         if moved != written.by_entity:
             raise DemogenError(f"publish moved {moved} but {written.by_entity} were written")
@@ -519,7 +550,7 @@ def publish(run: JobRun, prepared: Prepared, written: Written, audited: dict[str
             progress=90,
             current_step="publish",
             logs=[*run.job.logs, entry],
-            metrics_json=_metrics(moved, written),
+            metrics_json=_metrics(moved, written, prepared.changes, prepared.tenant.timezone),
             diff_report_json=_report_inputs(prepared, audited),
         )
     run.job = completed
@@ -530,13 +561,19 @@ def publish(run: JobRun, prepared: Prepared, written: Written, audited: dict[str
     return moved
 
 
-def _metrics(published: dict[str, int], written: Written) -> dict[str, Any]:
+def _metrics(
+    published: dict[str, int], written: Written, changes: reconcile.Changes | None, timezone: str
+) -> dict[str, Any]:
+    counts = changes.counts() if changes else {"modified": {}, "deleted": {}}
     return {
         "recordsCreated": sum(published.values()),
-        "recordsModified": 0,
-        "recordsDeleted": 0,
+        "recordsModified": sum(counts["modified"].values()),
+        "recordsDeleted": sum(counts["deleted"].values()),
         "byEntity": published,
         "byRecordType": written.by_record_type,
+        "modifiedByEntity": counts["modified"],
+        "deletedByEntity": counts["deleted"],
+        "changesByMonth": changes.by_month(timezone) if changes else {},
     }
 
 
@@ -548,6 +585,8 @@ def _report_inputs(p: Prepared, audited: dict[str, Any]) -> dict[str, Any]:
         "asOf": p.as_of.isoformat(),
         "warnings": [w.as_dict() for w in p.validation.warnings],
         "preview": p.validation.preview.as_dict() if p.validation.preview else None,
+        # RECONCILE: existing rows modified and soft-deleted, per month and entity
+        "changes": p.changes.by_month(p.tenant.timezone) if p.changes else None,
     }
 
 
@@ -576,7 +615,7 @@ def _report(run: JobRun, tenant: Tenant, before: Mapping[str, MonthKpis], verifi
     inputs = run.job.diff_report_json or {}
     after = {m: k for m, k in monthly_kpis(run.store, tenant, months[0], months[-1]).items() if m in months}
     diff = diff_report(before, after, inputs.get("targets") or [])
-    diff.update({key: inputs.get(key) for key in ("targets", "audit", "asOf", "warnings", "preview")})
+    diff.update({key: inputs.get(key) for key in ("targets", "audit", "asOf", "warnings", "preview", "changes")})
     diff["verification"] = verified
     run.job = update_job(run.store, run.job, after_kpis_json=snapshot(after), diff_report_json=diff)
     run.log("report", f"after-KPIs and the diff report stored; all targets met: {diff['allTargetsMet']}", 100)

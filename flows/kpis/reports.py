@@ -95,6 +95,16 @@ def records_created(job: PatchJob) -> dict[str, int]:
     return dict(metrics.get("byRecordType") or metrics.get("byEntity", {}))
 
 
+def records_changed(job: PatchJob) -> list[tuple[str, str, int, int]]:
+    """RECONCILE's existing rows per month and entity: (month, entity, modified, soft-deleted)."""
+    changes = (job.diff_report_json or {}).get("changes") or {}
+    rows = []
+    for month, counts in sorted(changes.items()):
+        for entity in sorted(set(counts["modified"]) | set(counts["deleted"])):
+            rows.append((month, entity, counts["modified"].get(entity, 0), counts["deleted"].get(entity, 0)))
+    return rows
+
+
 def already_applied(job: PatchJob) -> str:
     """What applying a completed job's plan again does: nothing. Said wherever such a no-op is shown."""
     when = job.completed_at or job.created_at
@@ -184,6 +194,11 @@ def to_markdown(job: PatchJob, names: JobNames | None = None) -> str:
     if created:
         lines += ["", "## Records created", ""]
         lines += [f"- {entity.title()}: {n:,}" for entity, n in created.items()]
+    changed = records_changed(job)
+    if changed:
+        lines += ["", "## Demo-generated records changed", "", "| Month | Entity | Modified | Soft-deleted |"]
+        lines += ["|---|---|---:|---:|"]
+        lines += [f"| {month} | {entity} | {m:,} | {d:,} |" for month, entity, m, d in changed]
     verification = (job.diff_report_json or {}).get("verification")
     if verification:
         ok = "passed" if verification["success"] else "FAILED"

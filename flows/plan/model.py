@@ -153,7 +153,8 @@ class PatchPlan(BaseModel):
     tenant: str = Field(min_length=1, max_length=SLUG_LENGTH, description="Tenant id (uuid) or slug")
     version: int | None = Field(default=None, ge=1, description="Revision of this plan, for your bookkeeping")
     mode: Annotated[Mode, BeforeValidator(_lower)] = Field(
-        description="additive only creates records; reconcile is not available yet"
+        description="additive only creates records; "
+        "reconcile also edits and soft-deletes demo-generated records to land on the targets"
     )
     plan_type: Annotated[PlanType, BeforeValidator(_lower)] = Field(
         description="targets: values are the month's totals; deltas: values are amounts to add"

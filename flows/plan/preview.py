@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -104,6 +104,9 @@ class Preview:
     closed_won_value: Decimal
     pipeline_value: Decimal
     estimated: bool
+    # RECONCILE: existing demo-generated rows per entity to edit and to soft-delete
+    to_modify: dict[str, int] = field(default_factory=dict)
+    to_delete: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +117,8 @@ class Preview:
                 "pipelineValueAdded": to_plain_number(self.pipeline_value),
                 "valuesEstimated": self.estimated,
             },
+            "recordsToModify": dict(self.to_modify),
+            "recordsToSoftDelete": dict(self.to_delete),
         }
 
 

@@ -10,6 +10,8 @@ clashes as (
     from drafts
     inner join {{ ref('stg_crm__contacts') }} as live
         on live.tenant_id = drafts.tenant_id and lower(live.email) = drafts.email and not live.is_deleted
+        -- a draft under a live contact's id is that contact's new version, not a second one
+        and live.contact_id <> drafts.contact_id
 
     union all
 
