@@ -536,11 +536,14 @@ def publish(run: JobRun, prepared: Prepared, written: Written, audited: dict[str
         if moved != written.by_entity:
             raise DemogenError(f"publish moved {moved} but {written.by_entity} were written")
         run.hook("during_publish")
+        counts = changes.counts() if changes is not None else {}
+        touched = sum(sum(by_entity.values()) for by_entity in counts.values())
+        changed = f" and changed {touched:,} demo rows" if touched else ""
         entry = {
             "at": now_utc().isoformat(),
             "level": "info",
             "step": "publish",
-            "message": f"published {sum(moved.values()):,} rows in one transaction",
+            "message": f"published {sum(moved.values()):,} new rows{changed} in one transaction",
         }
         completed = transition(
             store,

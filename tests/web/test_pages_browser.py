@@ -455,3 +455,28 @@ def test_a_failed_job_says_why_in_a_sentence(page: Page, live_server: LiveServer
             "(2025-01). Nothing it generated was published."
         )
     ).to_be_visible()
+
+
+def test_reconcile_brings_a_month_down_to_its_targets(page: Page, live_server: LiveServer) -> None:
+    june = kpis(live_server, "2024-06", "2024-06")["2024-06"]
+    target = june["leadsCreated"] - 5
+    open_monthly_updates(page, live_server)
+    page.get_by_label("Mode").select_option("RECONCILE")
+    page.get_by_label("Plan Type").select_option("TARGETS")
+    page.get_by_label("From", exact=True).select_option("2024-06")
+    page.get_by_label("To", exact=True).select_option("2024-06")
+    page.get_by_label("Leads, Jun 2024").fill(str(target))
+    page.get_by_role("button", name="Validate").click()
+    preview = settled_preview(page)
+    expect(preview).to_contain_text("Demo-generated records to soft-delete: Contacts: 5")
+    expect(preview).to_contain_text("✓ All metrics valid for RECONCILE mode")
+    expect(preview).not_to_contain_text("null")
+    page.get_by_role("button", name="Apply Patch").click()
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
+    expect(page.get_by_role("status", name="Job status")).to_have_text("✓ Completed", timeout=JOB_TIMEOUT_MS)
+    records = page.get_by_role("region", name="Records Created")
+    expect(records).to_contain_text("Soft-deleted: Contacts: 5", timeout=JOB_TIMEOUT_MS)
+    comparison = page.get_by_role("table", name="KPI Comparison")
+    expect(comparison.get_by_role("row", name=re.compile(r"^Leads \(Jun\)"))).to_contain_text("-5")
+    after = kpis(live_server, "2024-06", "2024-06")["2024-06"]
+    assert after == {**june, "leadsCreated": target, "activitiesCount": after["activitiesCount"]}

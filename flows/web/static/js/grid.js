@@ -311,6 +311,14 @@ function recordsLine(records, keys) {
   return parts.join(SEP);
 }
 
+// RECONCILE's edits of existing demo rows, per entity ("Deals: 3 │ Contacts: 12"); nothing when there are none.
+function changesLine(label, byEntity) {
+  const entries = Object.entries(byEntity || {}).filter(([, n]) => n > 0);
+  if (!entries.length) return null;
+  const text = entries.map(([entity, n]) => `${entity[0].toUpperCase()}${entity.slice(1)}: ${formatCount(n)}`).join(SEP);
+  return el("p", { className: "records" }, `${label} ${text}`);
+}
+
 function showPreview(result, body) {
   const modeName = body.mode.toUpperCase();
   const nodes = [];
@@ -327,6 +335,8 @@ function showPreview(result, body) {
       el("p", { className: "records" }, recordsLine(total.records, [["contacts", "Contacts"], ["companies", "Companies"], ["deals", "Deals"]])),
       el("p", { className: "records muted" }, recordsLine(total.records, [["leads", "Leads"], ["activities", "Activities"], ["total", "Total records"]])),
       el("p", {}, `Total closed won value: ${formatMoney(total.closedWonValueAdded, page.currency, total.valuesEstimated)}`),
+      changesLine("Demo-generated records to modify:", result.preview.recordsToModify),
+      changesLine("Demo-generated records to soft-delete:", result.preview.recordsToSoftDelete),
       el("p", { className: "ok" }, `✓ All metrics valid for ${modeName} mode`),
     );
     if (total.valuesEstimated) nodes.push(el("p", { className: "muted" }, "~ estimated from the tenant's usual deal size"));
@@ -337,7 +347,7 @@ function showPreview(result, body) {
   if ((result.warnings || []).length) {
     nodes.push(el("ul", { className: "warnings" }, result.warnings.map((w) => el("li", {}, `Warning: ${w.message}`))));
   }
-  ui.preview.replaceChildren(...nodes);
+  ui.preview.replaceChildren(...nodes.filter(Boolean));
 }
 
 function showMessage(text, kind = "muted") {

@@ -167,10 +167,20 @@ function renderRecords(job, running) {
   const line = (keys) =>
     keys.filter((k) => k in byType).map((k) => `${k[0].toUpperCase()}${k.slice(1)}: ${formatCount(byType[k])}`).join(SEP);
   const total = reverting ? metrics.recordsDeleted : metrics.recordsCreated;
+  const changed = (label, byEntity) => {
+    const entries = Object.entries(byEntity || {}).filter(([, n]) => n > 0);
+    if (!entries.length) return null;
+    return el("p", {}, `${label}: ` + entries.map(([k, n]) => `${k[0].toUpperCase()}${k.slice(1)}: ${formatCount(n)}`).join(SEP));
+  };
   box.replaceChildren(
-    el("p", {}, line(["contacts", "companies", "deals"])),
-    el("p", {}, line(["leads", "activities"])),
-    el("p", { className: "muted" }, `Total: ${formatCount(total)} records`),
+    ...[
+      el("p", {}, line(["contacts", "companies", "deals"])),
+      el("p", {}, line(["leads", "activities"])),
+      el("p", { className: "muted" }, `Total: ${formatCount(total)} records`),
+      // RECONCILE's edits of existing demo-generated rows
+      changed("Modified", metrics.modifiedByEntity),
+      changed("Soft-deleted", metrics.deletedByEntity),
+    ].filter(Boolean),
   );
 }
 
