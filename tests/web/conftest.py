@@ -102,13 +102,22 @@ def start_server(
     raise RuntimeError(f"demogen serve did not answer within 90 s:\n{log_path.read_text()}")
 
 
-def _seed(url: str) -> None:
-    """Acme Corp Demo with 2024's data, and the Master Admin."""
+def seed(url: str) -> None:
+    """Acme Corp Demo with 2024's data, and the Master Admin (run in a child process: `_seed`)."""
     with open_store(url) as store:
         require_completed(create_demo_acme(store))
         set_admin_password(store, ADMIN_EMAIL, ADMIN_PASSWORD)
         if store.backend == "duckdb":
             store.execute("CHECKPOINT")
+
+
+def _seed(url: str) -> None:
+    """`seed` in a process of its own: this one's logging may be Prefect's after its tests ran, and a
+    DuckDB file dbt opened here would stay locked for the server."""
+    code = f"from tests.web.conftest import seed; seed({url!r})"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode:
+        raise RuntimeError(f"seeding {url} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
 
 
 @pytest.fixture(scope="session")
