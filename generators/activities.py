@@ -9,7 +9,7 @@ from generators.companies import existing_companies
 from generators.placement import pick_parents
 from generators.scope import Scope, seconds_after
 from generators.series import repeated
-from generators.story import CUSTOMER, FIRST_TOUCH, LOST_LEVEL, NEUTRAL, pick_subjects, stage_levels
+from generators.story import CUSTOMER, FIRST_TOUCH, LOST_LEVEL, NEUTRAL, level_of, one_of, pick_subjects
 
 NEW_CONTACT_PULL = 2.0  # extra activities favour this month's contacts this many times
 STORY_SHARE = 0.7  # a deal's activities mention its step of the story; the others mention none
@@ -43,7 +43,13 @@ def _people(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
 
 def _first_deal_s(contacts: pl.DataFrame, deals: pl.DataFrame) -> pl.Series:
     """Per new contact (by row), when its first deal of this month was created; null without one."""
-    firsts = deals.filter(pl.col("contact_row").is_not_null()).group_by("contact_row").agg(pl.col("created_s").min())
+    firsts = (
+        deals.lazy()
+        .filter(pl.col("contact_row").is_not_null())
+        .group_by("contact_row")
+        .agg(pl.col("created_s").min())
+        .collect()
+    )
     return repeated(None, contacts.height, pl.Int64).scatter(firsts["contact_row"], firsts["created_s"])
 
 
@@ -55,11 +61,15 @@ def _who(
     explicit activitiesCount trims those, or spreads the rest over every contact that existed
     at the activity's instant."""
     rng = scope.rng.child("activities")
+    # A deal is stamped in business time, so its instant is a bound an activity can follow.
     first_deal = _first_deal_s(contacts, deals)
-    after_deal = first_deal.zip_with(first_deal.is_not_null(), contacts["created_s"])
-    lower = after_deal.zip_with(scope.window.can_follow(after_deal), contacts["created_s"])
-    onboarding = contacts.with_columns(lower_s=lower).filter(~pl.col("is_lead"))
-    onboarding = onboarding.select("id", "company_id", "is_lead", "lower_s", is_new=pl.lit(True))
+    onboarding = (
+        contacts.lazy()
+        .with_columns(lower_s=first_deal.zip_with(first_deal.is_not_null(), contacts["created_s"]))
+        .filter(~pl.col("is_lead"))
+        .select("id", "company_id", "is_lead", "lower_s", is_new=pl.lit(True))
+        .collect()
+    )
     slots = pl.concat([onboarding] * ACTIVITIES_PER_CONTACT)
     wanted = alloc.activities
     if explicit and wanted < slots.height:
@@ -79,31 +89,37 @@ def _who(
 def _deal_stories(scope: Scope, deals: pl.DataFrame) -> pl.DataFrame:
     """Every deal an activity may tie to, sorted by creation: when it ran and how far its story got."""
     ctx = scope.ctx
-    existing = ctx.deals.select(
-        pl.col("contact_id").cast(pl.String),
-        pl.col("id").cast(pl.String).alias("deal_id"),
-        pl.col("stage_id").cast(pl.String),
-        seconds_after("created_at").alias("deal_s"),
-        pl.col("closed_at").dt.epoch("s").alias("closed_s"),  # floored: an activity never passes the close
-    )
-    new = deals.select(
-        "contact_id", pl.col("id").alias("deal_id"), "stage_id", pl.col("created_s").alias("deal_s"), "closed_s"
-    )
-    both = pl.concat([existing, new], how="vertical_relaxed").filter(pl.col("contact_id").is_not_null())
-    levels = stage_levels(ctx.stages)
-    lost = pl.col("stage_id").is_in([s.id for s in ctx.lost_stages])
+    new = deals.lazy().select("contact_id", deal_id="id", stage_id="stage_id", deal_s="created_s", closed_s="closed_s")
+    parts = [new]
+    if ctx.deals.height:
+        existing = ctx.deals.lazy().select(
+            pl.col("contact_id").cast(pl.String),
+            pl.col("id").cast(pl.String).alias("deal_id"),
+            pl.col("stage_id").cast(pl.String),
+            seconds_after("created_at").alias("deal_s"),
+            pl.col("closed_at").dt.epoch("s").alias("closed_s"),  # floored: an activity never passes the close
+        )
+        parts.insert(0, existing)
+    stage = pl.col("stage_id")
+    lost = one_of(stage, ctx.lost_stages)
     end = pl.coalesce("closed_s", pl.lit(scope.as_of))
-    level = pl.col("stage_id").replace_strict(levels, default=1, return_dtype=pl.Int64)
+    level = level_of(stage, ctx.stages)
     # A lost deal's story stopped where it was lost: the longer it ran, the further it got.
     ran = 1 + (end - pl.col("deal_s")) // (LOST_STEP_DAYS * 86400)
-    return both.sort("deal_s").select(
-        "contact_id",
-        "deal_id",
-        "deal_s",
-        end_s=end,
-        closed=pl.col("closed_s").is_not_null(),
-        won=pl.col("stage_id").is_in([s.id for s in ctx.won_stages]),
-        reach=pl.when(lost).then(pl.min_horizontal(level, ran.clip(1, LOST_LEVEL))).otherwise(level),
+    return (
+        pl.concat(parts, how="vertical_relaxed")
+        .filter(pl.col("contact_id").is_not_null())
+        .sort("deal_s")
+        .select(
+            "contact_id",
+            "deal_id",
+            "deal_s",
+            end_s=end,
+            closed=pl.col("closed_s").is_not_null(),
+            won=one_of(stage, ctx.won_stages),
+            reach=pl.when(lost).then(pl.min_horizontal(level, ran.clip(1, LOST_LEVEL))).otherwise(level),
+        )
+        .collect()
     )
 
 
@@ -160,9 +176,18 @@ def build_activities(
     )
     frame = frame.with_columns(*_pools(rng.uniform("story", n)))
     subject, kind = pick_subjects(frame["pool"], rng.uniform("subject", n))
-    return frame.with_columns(
-        id=scope.minter.ids("activities"),
-        deal_id=pl.when(pl.col("linked")).then(pl.col("deal_id")),
-        type=kind,
-        subject=subject,
-    ).select("id", "contact_id", "deal_id", "company_id", "owner_id", "type", "subject", "created_s")
+    return (
+        frame.lazy()
+        .select(
+            "contact_id",
+            "company_id",
+            "owner_id",
+            "created_s",
+            id=scope.minter.ids("activities"),
+            deal_id=pl.when(pl.col("linked")).then(pl.col("deal_id")),
+            type=kind,
+            subject=subject,
+        )
+        .select("id", "contact_id", "deal_id", "company_id", "owner_id", "type", "subject", "created_s")
+        .collect()
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from generators.pipeline import local_date
 from generators.scope import Scope
 from generators.text import make_unique, taken_among
 from generators.vocab import DEAL_PRODUCTS, SEAT_PRODUCTS
@@ -19,7 +18,7 @@ def _seats(cents: pl.Expr, typical_cents: float) -> pl.Expr:
 
 
 def _name(product: str) -> pl.Expr:
-    """ "Parker Logistics - Team plan, 40 seats (Q3 2024)", from the frame's columns."""
+    """A deal selling `product`, named from the frame's columns: "Parker Logistics - Team plan, 40 seats (Q3 2024)"."""
     seated = pl.col(product).is_in(list(SEAT_PRODUCTS))
     return pl.concat_str(
         pl.col("label"),
@@ -33,28 +32,47 @@ def _name(product: str) -> pl.Expr:
 
 
 def deal_names(scope: Scope, frame: pl.DataFrame) -> pl.Series:
-    """A name per deal of `frame` (label, cents, created_s), unique among the tenant's deals.
+    """A name per deal of `frame` (label, cents), unique among the tenant's deals.
 
-    A deal sells one of DEAL_PRODUCTS; when its buyer already has a deal of that name (same
-    product, seats and quarter) it sells another product, else it is numbered.
+    A buyer's deals of one month sell different products, in turn from a random one; past the
+    last product they are numbered. A name the tenant already holds (an earlier month of the
+    quarter, another job) gives way to another product, else a number.
     """
     rng = scope.rng.child("deal_names")
     n = frame.height
-    products = pl.Series(DEAL_PRODUCTS)
-    first = rng.integers("product", n, len(products))
-    # Another product than the first: a shift by 1 to len - 1.
-    second = (first + 1 + rng.integers("other", n, len(products) - 1)) % len(products)
-    created = local_date(scope, pl.col("created_s"))
+    count = len(DEAL_PRODUCTS)
+    year, month = int(scope.month[:4]), int(scope.month[5:7])
+    products = pl.lit(pl.Series(DEAL_PRODUCTS))
+    # The buyer's deals of this batch take the products in turn, from a random one.
+    turn = pl.int_range(pl.len(), dtype=pl.Int64).over("label")
+    first = (pl.col("draw").first().over("label") + turn) % count
     parts = frame.select(
         "label",
-        product=products.gather(first),
-        other=products.gather(second),
+        "cents",
+        # Whole draws in [0, count) and [1, count): a draw just below 1 may round up, hence the modulo.
+        draw=(pl.lit(rng.uniform("product", n)) * count).cast(pl.Int64) % count,
+        shift=1 + (pl.lit(rng.uniform("other", n)) * (count - 1)).cast(pl.Int64) % (count - 1),
+    ).with_columns(
+        quarter=pl.lit(f"Q{(month - 1) // 3 + 1} {year}"),
         seats=_seats(pl.col("cents"), float(scope.ctx.typical_deal_size) * 100),
-        quarter=pl.concat_str(
-            pl.lit("Q"), created.dt.quarter().cast(pl.String), pl.lit(" "), created.dt.year().cast(pl.String)
-        ),
+        product=products.gather(first),
+        other=products.gather((first + pl.col("shift")) % count),
+        round=(turn // count + 1).cast(pl.String),
     )
+    names = parts.select(
+        pl.when(pl.col("round") == "1")
+        .then(_name("product"))
+        .otherwise(pl.concat_str(_name("product"), pl.lit(" #"), pl.col("round")))
+    ).to_series()
     existing = scope.ctx.deals["name"] if "name" in scope.ctx.deals.columns else pl.Series(dtype=pl.String)
-    taken = taken_among(existing, scope.ctx.deal_names_taken, lower=False)
+    elsewhere = scope.ctx.deal_names_taken
+    clash = names.is_in(existing.implode())
+    if elsewhere is not None:
+        clash = clash | names.is_in(elsewhere(names).implode())
+    if not clash.any():
+        return names
+    taken = taken_among(existing, elsewhere, lower=False)
+    # Names an earlier month or job already gave: another product, else numbered, clear of this batch.
+    settled = taken_among(names.filter(~clash), taken, lower=False)
     numbered = pl.concat_str(_name("product"), pl.lit(" #{n}"))
-    return make_unique(parts, [_name("product"), _name("other")], numbered, taken)
+    return names.scatter(clash.arg_true(), make_unique(parts.filter(clash), [_name("other")], numbered, settled))

@@ -12,7 +12,7 @@ from generators.companies import existing_companies
 from generators.context import Stage
 from generators.deal_names import deal_names
 from generators.money import exact_split, priced, raw_sizes
-from generators.pipeline import local_date, open_stage_index, sales_cycles
+from generators.pipeline import cycle_days, expected_close, local_date, open_stage
 from generators.placement import pick_parents
 from generators.rng import Rng
 from generators.scope import Scope, seconds_after
@@ -79,15 +79,11 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
 
 
 def _closed_stage_ids(rng: Rng, name: str, n: int, stages: tuple[Stage, ...]) -> pl.Series:
+    """A won (or lost) stage per deal, evenly among the tenant's; nulls without any."""
+    if not stages:
+        return repeated(None, n, pl.String)
     ordered = sorted(stages, key=lambda s: (s.position, s.id))
     return pl.Series([s.id for s in ordered], dtype=pl.String).gather(rng.integers(name, n, len(ordered)))
-
-
-def _open_stage_ids(scope: Scope, created: pl.Series, cycles: pl.Series) -> pl.Series:
-    """Each open deal's stage, by how much of its sales cycle has passed (pipeline.py)."""
-    ordered = sorted(scope.ctx.open_stages, key=lambda s: (s.position, s.id))
-    index = open_stage_index(scope.rng.child("open_stage"), scope, created, cycles, len(ordered))
-    return pl.Series([s.id for s in ordered], dtype=pl.String).gather(index)
 
 
 def _check_stages(scope: Scope, alloc: MonthAllocation) -> None:
@@ -152,15 +148,6 @@ def _closings(scope: Scope, frame: pl.DataFrame) -> pl.Series:
     ).to_series()
 
 
-def _expected_dates(scope: Scope, frame: pl.DataFrame) -> pl.Series:
-    """Open deals expect to close a sales cycle after creation (overdue once it passed); closed ones closed."""
-    return frame.select(
-        pl.when(pl.col("outcome") == "open")
-        .then(local_date(scope, pl.col("created_s")) + pl.duration(days=pl.col("cycle_days")))
-        .otherwise(local_date(scope, pl.col("closed_s")))
-    ).to_series()
-
-
 def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, metric: str) -> pl.DataFrame:
     """alloc.deals deals with ids in creation order; `metric` ("dealsCreated (8)") names the
     target that asked for them, for errors."""
@@ -195,23 +182,24 @@ def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, me
     frame = frame.with_columns(cents=_values(scope, alloc, frame))
     frame = frame.with_columns(
         closed_s=pl.when(pl.col("outcome") == "open").then(None).otherwise(_closings(scope, frame)),
-        cycle_days=sales_cycles(rng.child("cycle"), frame["cents"], float(ctx.typical_deal_size) * 100),
+        cycle_days=cycle_days(rng.child("cycle"), n, float(ctx.typical_deal_size) * 100),
     )
-    closed = {
-        kind: _closed_stage_ids(rng, f"stage.{kind}", n, stages) if stages else repeated(None, n, pl.String)
-        for kind, stages in (("won", ctx.won_stages), ("lost", ctx.lost_stages))
-    }
-    stage = closed["won"].zip_with(frame["outcome"] == "won", closed["lost"])
-    if ctx.open_stages:
-        by_age = _open_stage_ids(scope, frame["created_s"], frame["cycle_days"])
-        stage = by_age.zip_with(frame["outcome"] == "open", stage)
+    ordered = [s.id for s in sorted(ctx.open_stages, key=lambda s: (s.position, s.id))]
+    by_age = open_stage(rng.child("open_stage"), scope, n, ordered) if ordered else pl.lit(None, pl.String)
     frame = frame.with_columns(
-        stage_id=stage,
-        expected_close_date=_expected_dates(scope, frame),
-        name=deal_names(scope, frame),
+        stage_id=pl.when(pl.col("outcome") == "won")
+        .then(_closed_stage_ids(rng, "stage.won", n, ctx.won_stages))
+        .when(pl.col("outcome") == "open")
+        .then(by_age)
+        .otherwise(_closed_stage_ids(rng, "stage.lost", n, ctx.lost_stages)),
+        # Open deals expect to close a sales cycle after creation (overdue once it passed); closed ones closed.
+        expected_close_date=pl.when(pl.col("outcome") == "open")
+        .then(expected_close(scope))
+        .otherwise(local_date(scope, pl.col("closed_s"))),
         value=(pl.col("cents").cast(pl.Decimal(18, 0)) * pl.lit(Decimal("0.01"))),
         currency=pl.lit(ctx.currency),
     )
+    frame = frame.with_columns(name=deal_names(scope, frame))
     return scope.with_ids("deals", frame).select(
         "id",
         "contact_id",

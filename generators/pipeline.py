@@ -11,7 +11,6 @@ import polars as pl
 
 from generators.rng import Rng
 from generators.scope import Scope, utc_datetime
-from generators.series import repeated
 
 CYCLE_DAYS = (14, 180)  # shortest and longest sales cycle, in calendar days
 CYCLE_MEDIAN_DAYS = 45.0  # of a deal of the tenant's typical size
@@ -20,12 +19,12 @@ CYCLE_SPREAD = 0.45  # log-normal spread of cycles around that
 STAGE_NOISE = 0.35  # how far (in stages) a deal may run ahead of or behind its cycle
 
 
-def sales_cycles(rng: Rng, cents: pl.Series, typical_cents: float) -> pl.Series:
-    """Calendar days from creation to the expected close, per deal, in CYCLE_DAYS."""
+def cycle_days(rng: Rng, n: int, typical_cents: float) -> pl.Expr:
+    """Calendar days from creation to the expected close, per deal (column `cents`), in CYCLE_DAYS."""
     shortest, longest = CYCLE_DAYS
-    relative = (cents.cast(pl.Float64) / max(typical_cents, 1.0)).clip(0.01, 100.0)
-    days = CYCLE_MEDIAN_DAYS * relative.pow(CYCLE_SIZE_SKEW) * (rng.normal("cycle", len(cents)) * CYCLE_SPREAD).exp()
-    return days.round().clip(shortest, longest).cast(pl.Int64)
+    relative = (pl.col("cents").cast(pl.Float64) / max(typical_cents, 1.0)).clip(0.01, 100.0)
+    spread = (pl.lit(rng.normal("cycle", n)) * CYCLE_SPREAD).exp()
+    return (CYCLE_MEDIAN_DAYS * relative.pow(CYCLE_SIZE_SKEW) * spread).round().clip(shortest, longest).cast(pl.Int64)
 
 
 def local_date(scope: Scope, seconds: pl.Expr) -> pl.Expr:
@@ -33,11 +32,17 @@ def local_date(scope: Scope, seconds: pl.Expr) -> pl.Expr:
     return utc_datetime(seconds).dt.convert_time_zone(scope.ctx.timezone).dt.date()
 
 
-def open_stage_index(rng: Rng, scope: Scope, created: pl.Series, cycles: pl.Series, stages: int) -> pl.Series:
-    """Index (0 = earliest) of each open deal's stage among `stages` open ones: the share of its
-    cycle passed by the as-of time, give or take STAGE_NOISE; the last one once it passed."""
-    age_days = (scope.as_of - created).cast(pl.Float64) / 86400
-    progress = age_days / cycles.cast(pl.Float64)
-    drawn = progress * stages + rng.normal("stage", len(created)) * STAGE_NOISE
-    index = drawn.floor().clip(0, stages - 1).cast(pl.Int64)
-    return index.zip_with(progress < 1, repeated(stages - 1, len(index), pl.Int64))
+def expected_close(scope: Scope) -> pl.Expr:
+    """A sales cycle (column `cycle_days`) after the tenant-local creation date (column `created_s`)."""
+    return local_date(scope, pl.col("created_s")) + pl.duration(days=pl.col("cycle_days"))
+
+
+def open_stage(rng: Rng, scope: Scope, n: int, stage_ids: list[str]) -> pl.Expr:
+    """Each deal's open stage among `stage_ids` (earliest first) were it open: the share of its
+    cycle (columns `created_s`, `cycle_days`) passed by the as-of time, give or take
+    STAGE_NOISE; the last one once the cycle passed."""
+    last = len(stage_ids) - 1
+    progress = (scope.as_of - pl.col("created_s")).cast(pl.Float64) / (86400 * pl.col("cycle_days"))
+    drawn = (progress * len(stage_ids) + pl.lit(rng.normal("stage", n)) * STAGE_NOISE).floor().clip(0, last)
+    index = pl.when(progress < 1).then(drawn.cast(pl.Int64)).otherwise(last)
+    return pl.lit(pl.Series(stage_ids, dtype=pl.String)).gather(index)

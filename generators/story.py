@@ -77,6 +77,23 @@ def stage_levels(stages: Iterable[Stage]) -> dict[str, int]:
     return open_levels(stages) | closed
 
 
+def level_of(stage_id: pl.Expr, stages: Iterable[Stage], unknown: int = 1) -> pl.Expr:
+    """The level of the stage in `stage_id`, `unknown` for any other (a chain of a few
+    comparisons costs a small frame far less than a lookup table)."""
+    level: pl.Expr = pl.lit(unknown, pl.Int64)
+    for stage, at in stage_levels(stages).items():
+        level = pl.when(stage_id == stage).then(pl.lit(at, pl.Int64)).otherwise(level)
+    return level
+
+
+def one_of(stage_id: pl.Expr, stages: Iterable[Stage]) -> pl.Expr:
+    """Whether `stage_id` is one of `stages`."""
+    found: pl.Expr = pl.lit(False)
+    for stage in stages:
+        found = found | (stage_id == stage.id)
+    return found
+
+
 # Subject pools an activity draws from: a step of the story (1 to 5), or one of these.
 NEUTRAL, CUSTOMER, FIRST_TOUCH = 6, 7, 8
 _POOLS: tuple[tuple[int, tuple[tuple[str, str], ...]], ...] = (
