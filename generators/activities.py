@@ -124,7 +124,7 @@ def _deal_stories(scope: Scope, deals: pl.DataFrame) -> pl.DataFrame:
 
 
 def _pools(u: pl.Series) -> tuple[pl.Expr, pl.Expr]:
-    """Which subjects each activity draws from (subjects.py): its deal's current step while the
+    """Which subjects each activity draws from (story.py): its deal's current step while the
     deal runs, customer care after a won deal, a first touch or a neutral note otherwise."""
     linked = pl.col("deal_id").is_not_null() & (~pl.col("closed") | (pl.col("created_s") <= pl.col("end_s")))
     progress = (pl.col("created_s") - pl.col("deal_s")) / pl.max_horizontal(pl.col("end_s") - pl.col("deal_s"), 1)

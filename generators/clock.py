@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -83,6 +84,7 @@ def _broadcast(one: pl.Series, n: int) -> pl.Series:
     return repeated(one[0], n, one.dtype) if len(one) else one
 
 
+@functools.lru_cache(maxsize=8192)  # a plan's months look at the same days for their closings
 def _epoch(day: date, hour: int, zone: ZoneInfo) -> int:
     return int(datetime(day.year, day.month, day.day, hour, tzinfo=zone).timestamp())
 

@@ -34,36 +34,44 @@ def _name(product: str) -> pl.Expr:
 def deal_names(scope: Scope, frame: pl.DataFrame) -> pl.Series:
     """A name per deal of `frame` (label, cents), unique among the tenant's deals.
 
-    A buyer's deals of one month sell different products, in turn from a random one; past the
-    last product they are numbered. A name the tenant already holds (an earlier month of the
-    quarter, another job) gives way to another product, else a number.
+    A buyer's deals take the products in turn from one that depends on the buyer and the
+    quarter, each month of the quarter a third of the list further on, and past the last
+    product they are numbered: the months of a quarter rarely repeat a name. A name the tenant
+    already holds (another job's, or a buyer's fifth deal of a month) gives way to another
+    product, else a number.
     """
     rng = scope.rng.child("deal_names")
     n = frame.height
     count = len(DEAL_PRODUCTS)
-    year, month = int(scope.month[:4]), int(scope.month[5:7])
+    year, quarter = scope.quarter
+    month_offset = (int(scope.month[5:7]) - 1) % 3 * (count // 3)
+    start = int(scope.quarter_rng.integers("deal_product", 1, count)[0]) + month_offset
     products = pl.lit(pl.Series(DEAL_PRODUCTS))
-    # The buyer's deals of this batch take the products in turn, from a random one.
-    turn = pl.int_range(pl.len(), dtype=pl.Int64).over("label")
-    first = (pl.col("draw").first().over("label") + turn) % count
-    parts = frame.select(
-        "label",
-        "cents",
-        # Whole draws in [0, count) and [1, count): a draw just below 1 may round up, hence the modulo.
-        draw=(pl.lit(rng.uniform("product", n)) * count).cast(pl.Int64) % count,
-        shift=1 + (pl.lit(rng.uniform("other", n)) * (count - 1)).cast(pl.Int64) % (count - 1),
-    ).with_columns(
-        quarter=pl.lit(f"Q{(month - 1) // 3 + 1} {year}"),
-        seats=_seats(pl.col("cents"), float(scope.ctx.typical_deal_size) * 100),
-        product=products.gather(first),
-        other=products.gather((first + pl.col("shift")) % count),
-        round=(turn // count + 1).cast(pl.String),
+    parts = (
+        frame.lazy()
+        .select(
+            "label",
+            "cents",
+            turn=pl.int_range(pl.len(), dtype=pl.Int64).over("label"),
+            # Another product for a name already taken: a whole draw in [1, count), hence the modulo.
+            shift=1 + (pl.lit(rng.uniform("other", n)) * (count - 1)).cast(pl.Int64) % (count - 1),
+        )
+        .with_columns(index=(pl.col("label").str.len_bytes().cast(pl.Int64) + start + pl.col("turn")) % count)
+        .with_columns(
+            quarter=pl.lit(f"Q{quarter} {year}"),
+            seats=_seats(pl.col("cents"), float(scope.ctx.typical_deal_size) * 100),
+            product=products.gather(pl.col("index")),
+            other=products.gather((pl.col("index") + pl.col("shift")) % count),
+            round=(pl.col("turn") // count + 1).cast(pl.String),
+        )
+        .with_columns(
+            plain=pl.when(pl.col("round") == "1")
+            .then(_name("product"))
+            .otherwise(pl.concat_str(_name("product"), pl.lit(" #"), pl.col("round")))
+        )
+        .collect()
     )
-    names = parts.select(
-        pl.when(pl.col("round") == "1")
-        .then(_name("product"))
-        .otherwise(pl.concat_str(_name("product"), pl.lit(" #"), pl.col("round")))
-    ).to_series()
+    names = parts["plain"]
     existing = scope.ctx.deals["name"] if "name" in scope.ctx.deals.columns else pl.Series(dtype=pl.String)
     elsewhere = scope.ctx.deal_names_taken
     clash = names.is_in(existing.implode())
@@ -71,8 +79,8 @@ def deal_names(scope: Scope, frame: pl.DataFrame) -> pl.Series:
         clash = clash | names.is_in(elsewhere(names).implode())
     if not clash.any():
         return names
+    # Names already given: another product, else numbered, clear of this batch.
     taken = taken_among(existing, elsewhere, lower=False)
-    # Names an earlier month or job already gave: another product, else numbered, clear of this batch.
     settled = taken_among(names.filter(~clash), taken, lower=False)
     numbered = pl.concat_str(_name("product"), pl.lit(" #{n}"))
     return names.scatter(clash.arg_true(), make_unique(parts.filter(clash), [_name("other")], numbered, settled))
