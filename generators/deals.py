@@ -18,10 +18,10 @@ from generators.rng import Rng
 from generators.scope import Scope, seconds_after
 from generators.series import repeated
 
-NEW_CONTACT_PULL = 3.0  # a contact created this month is this many times likelier to get a deal
+NEW_CONTACT_PULL = 8.0  # a contact created this month is this many times likelier to get a deal
 # An existing contact's pull fades with its age: deals open soon after a contact is engaged,
 # rarely years later (but a long-known customer still buys again now and then).
-RECENT_DAYS = 30.0
+RECENT_DAYS = 21.0
 OLD_CONTACT_PULL = 0.02
 # Sales cycles in business days (10 business hours each): median, spread, longest. The
 # longest stays within the longest calendar cycle (pipeline.CYCLE_DAYS).
