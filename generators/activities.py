@@ -43,14 +43,13 @@ def _people(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
 
 def _first_deal_s(contacts: pl.DataFrame, deals: pl.DataFrame) -> pl.Series:
     """Per new contact (by row), when its first deal of this month was created; null without one."""
-    firsts = (
-        deals.lazy()
-        .filter(pl.col("contact_row").is_not_null())
-        .group_by("contact_row")
-        .agg(pl.col("created_s").min())
-        .collect()
-    )
-    return repeated(None, contacts.height, pl.Int64).scatter(firsts["contact_row"], firsts["created_s"])
+    # A month's deals are few: a loop costs less than a Polars group-by would.
+    first: dict[int, int] = {}
+    for row, created in zip(deals["contact_row"].to_list(), deals["created_s"].to_list(), strict=True):
+        if row is not None and (row not in first or created < first[row]):
+            first[row] = created
+    rows = pl.Series(list(first), dtype=pl.Int64)
+    return repeated(None, contacts.height, pl.Int64).scatter(rows, pl.Series(list(first.values()), dtype=pl.Int64))
 
 
 def _who(
@@ -63,12 +62,15 @@ def _who(
     rng = scope.rng.child("activities")
     # A deal is stamped in business time, so its instant is a bound an activity can follow.
     first_deal = _first_deal_s(contacts, deals)
-    onboarding = (
-        contacts.lazy()
-        .with_columns(lower_s=first_deal.zip_with(first_deal.is_not_null(), contacts["created_s"]))
-        .filter(~pl.col("is_lead"))
-        .select("id", "company_id", "is_lead", "lower_s", is_new=pl.lit(True))
-        .collect()
+    keep = ~contacts["is_lead"]
+    onboarding = pl.DataFrame(
+        {
+            "id": contacts["id"].filter(keep),
+            "company_id": contacts["company_id"].filter(keep),
+            "is_lead": contacts["is_lead"].filter(keep),
+            "lower_s": first_deal.zip_with(first_deal.is_not_null(), contacts["created_s"]).filter(keep),
+            "is_new": repeated(True, int(keep.sum()), pl.Boolean),
+        }
     )
     slots = pl.concat([onboarding] * ACTIVITIES_PER_CONTACT)
     wanted = alloc.activities

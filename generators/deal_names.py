@@ -31,48 +31,55 @@ def _name(product: str) -> pl.Expr:
     )
 
 
+def _earlier(existing: pl.Series, quarter: str) -> pl.DataFrame:
+    """Per buyer label, how many of the known deals of the quarter it has (label, earlier)."""
+    of_quarter = existing.filter(existing.str.contains(f"({quarter})", literal=True))
+    labels = of_quarter.str.split(" - ").list.first().alias("label")
+    return labels.to_frame().group_by("label").agg(earlier=pl.len().cast(pl.Int64))
+
+
 def deal_names(scope: Scope, frame: pl.DataFrame) -> pl.Series:
     """A name per deal of `frame` (label, cents), unique among the tenant's deals.
 
-    A buyer's deals take the products in turn from one that depends on the buyer and the
-    quarter, each month of the quarter a third of the list further on, and past the last
-    product they are numbered: the months of a quarter rarely repeat a name. A name the tenant
-    already holds (another job's, or a buyer's fifth deal of a month) gives way to another
-    product, else a number.
+    A buyer's deals of a quarter take the products in turn, from one that depends on the buyer
+    and the quarter, after those of its deals the context knows (the plan's earlier months);
+    past the last product they are numbered. A name the tenant holds all the same (another
+    job's) gives way to another product, else a number.
     """
     rng = scope.rng.child("deal_names")
     n = frame.height
     count = len(DEAL_PRODUCTS)
-    year, quarter = scope.quarter
-    month_offset = (int(scope.month[5:7]) - 1) % 3 * (count // 3)
-    start = int(scope.quarter_rng.integers("deal_product", 1, count)[0]) + month_offset
-    products = pl.lit(pl.Series(DEAL_PRODUCTS))
-    parts = (
-        frame.lazy()
-        .select(
-            "label",
-            "cents",
-            turn=pl.int_range(pl.len(), dtype=pl.Int64).over("label"),
-            # Another product for a name already taken: a whole draw in [1, count), hence the modulo.
-            shift=1 + (pl.lit(rng.uniform("other", n)) * (count - 1)).cast(pl.Int64) % (count - 1),
-        )
-        .with_columns(index=(pl.col("label").str.len_bytes().cast(pl.Int64) + start + pl.col("turn")) % count)
-        .with_columns(
-            quarter=pl.lit(f"Q{quarter} {year}"),
-            seats=_seats(pl.col("cents"), float(scope.ctx.typical_deal_size) * 100),
-            product=products.gather(pl.col("index")),
-            other=products.gather((pl.col("index") + pl.col("shift")) % count),
-            round=(pl.col("turn") // count + 1).cast(pl.String),
-        )
-        .with_columns(
-            plain=pl.when(pl.col("round") == "1")
-            .then(_name("product"))
-            .otherwise(pl.concat_str(_name("product"), pl.lit(" #"), pl.col("round")))
-        )
-        .collect()
-    )
-    names = parts["plain"]
+    year, number = scope.quarter
+    quarter = f"Q{number} {year}"
+    start = int(scope.quarter_rng.integers("deal_product", 1, count)[0])
     existing = scope.ctx.deals["name"] if "name" in scope.ctx.deals.columns else pl.Series(dtype=pl.String)
+    turn = pl.int_range(pl.len(), dtype=pl.Int64).over("label")
+    parts = frame.select(
+        "label",
+        "cents",
+        # Another product for a name already taken: a whole draw in [1, count), hence the modulo.
+        shift=1 + (pl.lit(rng.uniform("other", n)) * (count - 1)).cast(pl.Int64) % (count - 1),
+    )
+    if len(existing):
+        earlier = _earlier(existing.drop_nulls(), quarter)
+        parts = parts.join(earlier, on="label", how="left", maintain_order="left")
+        turn = turn + pl.col("earlier").fill_null(0)
+    parts = parts.with_columns(turn=turn).with_columns(
+        index=(pl.col("label").str.len_bytes().cast(pl.Int64) + start + pl.col("turn")) % count
+    )
+    products = pl.lit(pl.Series(DEAL_PRODUCTS))
+    parts = parts.with_columns(
+        quarter=pl.lit(quarter),
+        seats=_seats(pl.col("cents"), float(scope.ctx.typical_deal_size) * 100),
+        product=products.gather(pl.col("index")),
+        other=products.gather((pl.col("index") + pl.col("shift")) % count),
+        round=(pl.col("turn") // count + 1).cast(pl.String),
+    )
+    names = parts.select(
+        pl.when(pl.col("round") == "1")
+        .then(_name("product"))
+        .otherwise(pl.concat_str(_name("product"), pl.lit(" #"), pl.col("round")))
+    ).to_series()
     elsewhere = scope.ctx.deal_names_taken
     clash = names.is_in(existing.implode())
     if elsewhere is not None:
