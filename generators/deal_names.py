@@ -10,32 +10,35 @@ from generators.vocab import DEAL_PRODUCTS, SEAT_PRODUCTS
 
 SEATS_AT_TYPICAL = 25  # a deal of the tenant's typical size buys this many seats
 SEAT_STEP = 5
+_PRODUCTS = pl.Series(DEAL_PRODUCTS)
+_SEATED = pl.Series([product in SEAT_PRODUCTS for product in DEAL_PRODUCTS])
 
 
-def _seats(cents: pl.Expr, typical_cents: float) -> pl.Expr:
-    seats = (cents.cast(pl.Float64) / max(typical_cents, 1.0) * SEATS_AT_TYPICAL / SEAT_STEP).round() * SEAT_STEP
-    return seats.clip(SEAT_STEP, 10_000).cast(pl.Int64).cast(pl.String)
-
-
-def _name(product: str) -> pl.Expr:
-    """A deal selling `product`, named from the frame's columns: "Parker Logistics - Team plan, 40 seats (Q3 2024)"."""
-    seated = pl.col(product).is_in(list(SEAT_PRODUCTS))
+def _name(index: pl.Expr, quarter: str, typical_cents: float) -> pl.Expr:
+    """The name of a deal (columns label, cents) selling product `index` of DEAL_PRODUCTS:
+    "Parker Logistics - Team plan, 40 seats (Q3 2024)"."""
+    seats = (pl.col("cents").cast(pl.Float64) / max(typical_cents, 1.0) * SEATS_AT_TYPICAL / SEAT_STEP).round()
+    seats = (seats * SEAT_STEP).clip(SEAT_STEP, 10_000).cast(pl.Int64).cast(pl.String)
     return pl.concat_str(
         pl.col("label"),
         pl.lit(" - "),
-        pl.col(product),
-        pl.when(seated).then(pl.concat_str(pl.lit(", "), pl.col("seats"), pl.lit(" seats"))).otherwise(pl.lit("")),
-        pl.lit(" ("),
-        pl.col("quarter"),
-        pl.lit(")"),
+        pl.lit(_PRODUCTS).gather(index),
+        pl.when(pl.lit(_SEATED).gather(index))
+        .then(pl.concat_str(pl.lit(", "), seats, pl.lit(" seats")))
+        .otherwise(pl.lit("")),
+        pl.lit(f" ({quarter})"),
     )
 
 
-def _earlier(existing: pl.Series, quarter: str) -> pl.DataFrame:
-    """Per buyer label, how many of the known deals of the quarter it has (label, earlier)."""
-    of_quarter = existing.filter(existing.str.contains(f"({quarter})", literal=True))
-    labels = of_quarter.str.split(" - ").list.first().alias("label")
-    return labels.to_frame().group_by("label").agg(earlier=pl.len().cast(pl.Int64))
+def _earlier(existing: pl.Series, quarter: str, labels: pl.Series) -> pl.Series:
+    """Per row of `labels`, how many deals of the quarter the buyer has among `existing` names."""
+    # The known names are a plan's or a sample's, a few hundred: a loop costs less than queries.
+    marker, counts = f"({quarter})", dict[str, int]()
+    for name in existing.to_list():
+        if name and marker in name:
+            label = name.split(" - ", 1)[0]
+            counts[label] = counts.get(label, 0) + 1
+    return pl.Series([counts.get(label, 0) for label in labels.to_list()], dtype=pl.Int64)
 
 
 def deal_names(scope: Scope, frame: pl.DataFrame) -> pl.Series:
@@ -46,48 +49,36 @@ def deal_names(scope: Scope, frame: pl.DataFrame) -> pl.Series:
     past the last product they are numbered. A name the tenant holds all the same (another
     job's) gives way to another product, else a number.
     """
-    rng = scope.rng.child("deal_names")
-    n = frame.height
     count = len(DEAL_PRODUCTS)
     year, number = scope.quarter
     quarter = f"Q{number} {year}"
-    start = int(scope.quarter_rng.integers("deal_product", 1, count)[0])
+    typical = float(scope.ctx.typical_deal_size) * 100
+    start = scope.quarter_rng.seed("deal_product") % count
     existing = scope.ctx.deals["name"] if "name" in scope.ctx.deals.columns else pl.Series(dtype=pl.String)
     turn = pl.int_range(pl.len(), dtype=pl.Int64).over("label")
-    parts = frame.select(
-        "label",
-        "cents",
-        # Another product for a name already taken: a whole draw in [1, count), hence the modulo.
-        shift=1 + (pl.lit(rng.uniform("other", n)) * (count - 1)).cast(pl.Int64) % (count - 1),
-    )
     if len(existing):
-        earlier = _earlier(existing.drop_nulls(), quarter)
-        parts = parts.join(earlier, on="label", how="left", maintain_order="left")
-        turn = turn + pl.col("earlier").fill_null(0)
-    parts = parts.with_columns(turn=turn).with_columns(
-        index=(pl.col("label").str.len_bytes().cast(pl.Int64) + start + pl.col("turn")) % count
-    )
-    products = pl.lit(pl.Series(DEAL_PRODUCTS))
-    parts = parts.with_columns(
-        quarter=pl.lit(quarter),
-        seats=_seats(pl.col("cents"), float(scope.ctx.typical_deal_size) * 100),
-        product=products.gather(pl.col("index")),
-        other=products.gather((pl.col("index") + pl.col("shift")) % count),
-        round=(pl.col("turn") // count + 1).cast(pl.String),
-    )
+        turn = turn + pl.lit(_earlier(existing, quarter, frame["label"]))
+    parts = frame.select("label", "cents", turn=turn)
+    index = (pl.col("label").str.len_bytes().cast(pl.Int64) + start + pl.col("turn")) % count
+    turns = pl.col("turn") // count + 1  # how often the buyer went round the products this quarter
+    plain = _name(index, quarter, typical)
     names = parts.select(
-        pl.when(pl.col("round") == "1")
-        .then(_name("product"))
-        .otherwise(pl.concat_str(_name("product"), pl.lit(" #"), pl.col("round")))
+        pl.when(turns == 1).then(plain).otherwise(pl.concat_str(plain, pl.lit(" #"), turns.cast(pl.String)))
     ).to_series()
     elsewhere = scope.ctx.deal_names_taken
+    if not len(existing) and elsewhere is None:
+        return names
     clash = names.is_in(existing.implode())
     if elsewhere is not None:
         clash = clash | names.is_in(elsewhere(names).implode())
     if not clash.any():
         return names
     # Names already given: another product, else numbered, clear of this batch.
+    clashing = parts.filter(clash)
+    shift = 1 + scope.rng.child("deal_names").integers("other", clashing.height, count - 1)
+    clashing = clashing.with_columns(index=index, shift=shift)
+    other = _name((pl.col("index") + pl.col("shift")) % count, quarter, typical)
+    numbered = pl.concat_str(_name(pl.col("index"), quarter, typical), pl.lit(" #{n}"))
     taken = taken_among(existing, elsewhere, lower=False)
     settled = taken_among(names.filter(~clash), taken, lower=False)
-    numbered = pl.concat_str(_name("product"), pl.lit(" #{n}"))
-    return names.scatter(clash.arg_true(), make_unique(parts.filter(clash), [_name("other")], numbered, settled))
+    return names.scatter(clash.arg_true(), make_unique(clashing, [other], numbered, settled))
