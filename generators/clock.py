@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,6 +20,7 @@ from generators.series import at_least, at_most, repeated
 # Tenant-local opening hours on weekdays: [open, close) in whole hours.
 BUSINESS_HOURS = (8, 18)
 OPEN_HOUR, CLOSE_HOUR = BUSINESS_HOURS
+HOURS = range(OPEN_HOUR, CLOSE_HOUR)
 # Relative activity per local hour from 08:00 to 17:00: a late-morning and a mid-afternoon peak.
 HOUR_WEIGHTS: tuple[float, ...] = (0.55, 0.95, 1.2, 1.15, 0.65, 0.85, 1.15, 1.1, 0.9, 0.55)
 # Relative activity per weekday, Monday first: mid-week peak. Weekends have their own clock.
@@ -82,8 +84,18 @@ def _broadcast(one: pl.Series, n: int) -> pl.Series:
     return repeated(one[0], n, one.dtype) if len(one) else one
 
 
+@functools.lru_cache(maxsize=8192)  # a plan's months look at the same days for their closings
 def _epoch(day: date, hour: int, zone: ZoneInfo) -> int:
     return int(datetime(day.year, day.month, day.day, hour, tzinfo=zone).timestamp())
+
+
+def _hours(day: date, zone: ZoneInfo) -> list[tuple[int, int, int]]:
+    """(local hour, start, end) of each business hour of the day, in epoch seconds. Two
+    conversions a day instead of two an hour, unless the clocks change within business hours."""
+    opening, closing = _epoch(day, OPEN_HOUR, zone), _epoch(day, CLOSE_HOUR, zone)
+    if closing - opening == (CLOSE_HOUR - OPEN_HOUR) * 3600:
+        return [(hour, opening + 3600 * (hour - OPEN_HOUR), opening + 3600 * (hour + 1 - OPEN_HOUR)) for hour in HOURS]
+    return [(hour, _epoch(day, hour, zone), _epoch(day, hour + 1, zone)) for hour in HOURS]
 
 
 def _days(lo: int, hi: int, zone: ZoneInfo) -> list[date]:
@@ -147,10 +159,10 @@ def build_window(lo: int, hi: int, timezone: str, day_jitter: list[float]) -> Wi
         for i, day in enumerate(_days(lo, hi, zone)):
             scale = DAY_WEIGHTS[day.weekday()] * day_jitter[i % len(day_jitter)]
             target = weekend if day.weekday() >= 5 else weekday
-            for hour, weight in zip(range(OPEN_HOUR, CLOSE_HOUR), HOUR_WEIGHTS, strict=True):
-                span = _clip(lo, hi, _epoch(day, hour, zone), _epoch(day, hour + 1, zone))
+            for hour, start, end in _hours(day, zone):
+                span = _clip(lo, hi, start, end)
                 if span:
-                    target.append((span[0], span[1], weight * scale))
+                    target.append((span[0], span[1], HOUR_WEIGHTS[hour - OPEN_HOUR] * scale))
     if weekday:
         # A weekend after the last weekday hour would strand its records' follow-ups (an
         # activity must come after its contact) on weekends too: leave it out.

@@ -39,7 +39,16 @@ EXISTING_CONTACTS: dict[str, pl.DataType] = {
     "status": pl.String(),
     "created_at": TS,
 }
-EXISTING_DEALS: dict[str, pl.DataType] = {"id": UUID, "contact_id": UUID, "company_id": UUID, "created_at": TS}
+# A deal's name keeps new names unique; its stage and close say how far its story got.
+EXISTING_DEALS: dict[str, pl.DataType] = {
+    "id": UUID,
+    "contact_id": UUID,
+    "company_id": UUID,
+    "name": pl.String(),
+    "stage_id": UUID,
+    "created_at": TS,
+    "closed_at": TS,
+}
 
 
 @dataclass(frozen=True)
@@ -47,9 +56,10 @@ class TenantContext:
     """A tenant as the generators see it.
 
     The existing frames may hold only the records new ones may attach to (a store loads a
-    bounded sample around the plan's months). Then `emails_taken` and `domains_taken` say
-    which candidate emails and company domains the tenant's other live records already
-    use; None means the frames hold every live record.
+    bounded sample around the plan's months). Then `emails_taken`, `domains_taken` and
+    `deal_names_taken` say which candidate emails, company domains and deal names the
+    tenant's other live records already use; None means the frames hold every live record
+    (deal names: every live deal of the quarters the plan's months fall in).
     """
 
     tenant_id: str
@@ -65,6 +75,7 @@ class TenantContext:
     deals: pl.DataFrame = field(default_factory=lambda: _existing(EXISTING_DEALS))
     emails_taken: Taken | None = None
     domains_taken: Taken | None = None
+    deal_names_taken: Taken | None = None
 
     @property
     def won_stages(self) -> tuple[Stage, ...]:

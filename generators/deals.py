@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -12,24 +10,32 @@ from generators.allocation import MonthAllocation
 from generators.clock import closing_clock
 from generators.companies import existing_companies
 from generators.context import Stage
+from generators.deal_names import deal_names
 from generators.money import exact_split, priced, raw_sizes
+from generators.pipeline import cycle_days, expected_close, local_date, open_stage
 from generators.placement import pick_parents
 from generators.rng import Rng
-from generators.scope import Scope, seconds_after, utc_datetime
+from generators.scope import Scope, seconds_after
 from generators.series import repeated
-from generators.vocab import DEAL_PRODUCTS
 
-NEW_CONTACT_PULL = 3.0  # a contact created this month is this many times likelier to get a deal
-# Sales cycles in business days (10 business hours each): median, spread, longest.
+NEW_CONTACT_PULL = 8.0  # a contact created this month is this many times likelier to get a deal
+# An existing contact's pull fades with its age: deals open soon after a contact is engaged,
+# rarely years later (but a long-known customer still buys again now and then).
+RECENT_DAYS = 21.0
+OLD_CONTACT_PULL = 0.02
+# Sales cycles in business days (10 business hours each): median, spread, longest. The
+# longest stays within the longest calendar cycle (pipeline.CYCLE_DAYS).
 CYCLE_DAYS = {"won": 28.0, "lost": 18.0}
 CYCLE_SPREAD = 0.6
-CYCLE_MAX_DAYS = 250.0
+CYCLE_MAX_DAYS = 120.0
 BUSINESS_DAY = 10 * 3600
-CLOSING_HORIZON = 400 * 86400  # calendar seconds holding CYCLE_MAX_DAYS business days
-# Open deals expect to close this many calendar days after creation (median), at least a week
-# ahead of the as-of date: a live pipeline keeps its dates current.
-EXPECTED_DAYS = 45.0
-FUNNEL_DECAY = 0.35  # later open stages hold fewer deals
+CLOSING_HORIZON = 200 * 86400  # calendar seconds holding CYCLE_MAX_DAYS business days
+
+
+def _pull_by_age(scope: Scope) -> pl.Expr:
+    """An existing contact's pull on this month's deals: fading with its age at the month's start."""
+    age_days = (scope.window.lo - pl.col("created_s")).clip(0) / 86400
+    return (-age_days / RECENT_DAYS).exp().clip(OLD_CONTACT_PULL)
 
 
 def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
@@ -54,6 +60,7 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
             deal_factor=pl.lit(1.0),
             is_new=pl.lit(False),
             contact_row=pl.lit(None, pl.Int64),
+            pull=_pull_by_age(scope),
         )
     )
     new = contacts.select(
@@ -65,15 +72,18 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
         deal_factor="deal_factor",
         is_new=pl.lit(True),
         contact_row=pl.int_range(pl.len(), dtype=pl.Int64),  # the contact's row in this batch
+        pull=pl.lit(NEW_CONTACT_PULL),
     )
     parents = pl.concat([existing, new], how="vertical_relaxed").filter(pl.col("id").is_not_null())
     return parents.filter(scope.window.can_follow(parents["lower_s"]))
 
 
-def _stage_ids(rng: Rng, name: str, n: int, stages: tuple[Stage, ...], decay: float) -> pl.Series:
-    ordered = sorted(stages, key=lambda s: s.position)
-    weights = [1.0 / (1.0 + decay * i) for i in range(len(ordered))]
-    return pl.Series([s.id for s in ordered], dtype=pl.String).gather(rng.pick(name, n, weights))
+def _closed_stage_ids(rng: Rng, name: str, n: int, stages: tuple[Stage, ...]) -> pl.Series:
+    """A won (or lost) stage per deal, evenly among the tenant's; nulls without any."""
+    if not stages:
+        return repeated(None, n, pl.String)
+    ordered = sorted(stages, key=lambda s: (s.position, s.id))
+    return pl.Series([s.id for s in ordered], dtype=pl.String).gather(rng.integers(name, n, len(ordered)))
 
 
 def _check_stages(scope: Scope, alloc: MonthAllocation) -> None:
@@ -138,26 +148,6 @@ def _closings(scope: Scope, frame: pl.DataFrame) -> pl.Series:
     ).to_series()
 
 
-def _expected_dates(scope: Scope, frame: pl.DataFrame) -> pl.Series:
-    rng = scope.rng.child("expected")
-    n = frame.height
-    zone = scope.ctx.timezone
-    as_of_date = datetime.fromtimestamp(scope.as_of, UTC).astimezone(ZoneInfo(zone)).date()
-    days = (EXPECTED_DAYS * (rng.normal("days", n) * 0.5).exp()).clip(7, 365).cast(pl.Int64)
-    soon = (7 + rng.uniform("soon", n) * 53).cast(pl.Int64)
-
-    def local(column: str) -> pl.Expr:
-        return utc_datetime(pl.col(column)).dt.convert_time_zone(zone).dt.date()
-
-    planned = local("created_s") + pl.duration(days=pl.lit(days))
-    floor = pl.lit(as_of_date + timedelta(days=1))
-    return frame.select(
-        pl.when(pl.col("outcome") == "open")
-        .then(pl.when(planned >= floor).then(planned).otherwise(pl.lit(as_of_date) + pl.duration(days=pl.lit(soon))))
-        .otherwise(local("closed_s"))
-    ).to_series()
-
-
 def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, metric: str) -> pl.DataFrame:
     """alloc.deals deals with ids in creation order; `metric` ("dealsCreated (8)") names the
     target that asked for them, for errors."""
@@ -170,25 +160,13 @@ def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, me
     if buyers.is_empty() and n:
         raise scope.fail(f"{metric} needs a contact, but none exists or is created")
     rng = scope.rng.child("deals")
-    pull = 1.0 + (NEW_CONTACT_PULL - 1.0) * buyers["is_new"].cast(pl.Float64)
-    rows, created = pick_parents(scope, "deals.contact", buyers, pull, n)
+    rows, created = pick_parents(scope, "deals.contact", buyers, buyers["pull"], n)
     buyer = buyers.gather(rows)
     outcome = pl.Series(
         ["won"] * alloc.deals_won + ["open"] * alloc.deals_open + ["lost"] * alloc.deals_lost,
         dtype=pl.String,
     )
     ctx = scope.ctx
-    stage = {
-        kind: _stage_ids(rng, f"stage.{kind}", n, stages, decay)
-        if stages
-        else pl.repeat(None, n, dtype=pl.String, eager=True)
-        for kind, stages, decay in (
-            ("won", ctx.won_stages, 0.0),
-            ("open", ctx.open_stages, FUNNEL_DECAY),
-            ("lost", ctx.lost_stages, 0.0),
-        )
-    }
-    products = pl.Series(DEAL_PRODUCTS).gather(rng.integers("product", n, len(DEAL_PRODUCTS)))
     frame = pl.DataFrame(
         {
             "contact_id": buyer["id"],
@@ -196,27 +174,32 @@ def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, me
             "company_id": buyer["company_id"],
             "outcome": outcome,
             "deal_factor": buyer["deal_factor"],
-            "name": buyer["label"] + " - " + products,
+            "label": buyer["label"],
             "owner_id": scope.owners("deals", n),
             "created_s": created,
         }
     )
+    frame = frame.with_columns(cents=_values(scope, alloc, frame))
+    frame = frame.with_columns(
+        closed_s=pl.when(pl.col("outcome") == "open").then(None).otherwise(_closings(scope, frame)),
+        cycle_days=cycle_days(rng.child("cycle"), n, float(ctx.typical_deal_size) * 100),
+    )
+    ordered = [s.id for s in sorted(ctx.open_stages, key=lambda s: (s.position, s.id))]
+    by_age = open_stage(rng.child("open_stage"), scope, n, ordered) if ordered else pl.lit(None, pl.String)
     frame = frame.with_columns(
         stage_id=pl.when(pl.col("outcome") == "won")
-        .then(stage["won"])
+        .then(_closed_stage_ids(rng, "stage.won", n, ctx.won_stages))
         .when(pl.col("outcome") == "open")
-        .then(stage["open"])
-        .otherwise(stage["lost"]),
-        cents=_values(scope, alloc, frame),
-    )
-    frame = frame.with_columns(
-        closed_s=pl.when(pl.col("outcome") == "open").then(None).otherwise(_closings(scope, frame))
-    )
-    frame = frame.with_columns(
-        expected_close_date=_expected_dates(scope, frame),
+        .then(by_age)
+        .otherwise(_closed_stage_ids(rng, "stage.lost", n, ctx.lost_stages)),
+        # Open deals expect to close a sales cycle after creation (overdue once it passed); closed ones closed.
+        expected_close_date=pl.when(pl.col("outcome") == "open")
+        .then(expected_close(scope))
+        .otherwise(local_date(scope, pl.col("closed_s"))),
         value=(pl.col("cents").cast(pl.Decimal(18, 0)) * pl.lit(Decimal("0.01"))),
         currency=pl.lit(ctx.currency),
     )
+    frame = frame.with_columns(name=deal_names(scope, frame))
     return scope.with_ids("deals", frame).select(
         "id",
         "contact_id",

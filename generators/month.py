@@ -152,7 +152,8 @@ def generate_month(
         "activities": alloc.activities,
     }
     minter = IdMinter(job_id, counts, ordinal_start or {})
-    scope = Scope(month, ctx, window, rng, pools, minter, as_of_s)
+    quarter = f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+    scope = Scope(month, ctx, window, rng, pools, minter, as_of_s, Rng("demogen", seed, ctx.tenant_id, quarter))
     companies = build_companies(scope, alloc.companies)
     contacts = build_contacts(scope, alloc, companies)
     deals = build_deals(scope, alloc, contacts, _deal_metric(deltas, alloc))

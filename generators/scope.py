@@ -34,6 +34,12 @@ class Scope:
     pools: Pools
     minter: IdMinter
     as_of: int  # epoch seconds, floored: nothing may be stamped after it
+    quarter_rng: Rng  # draws the months of one calendar quarter share
+
+    @property
+    def quarter(self) -> tuple[int, int]:
+        """(year, quarter 1-4) of the month."""
+        return int(self.month[:4]), (int(self.month[5:7]) - 1) // 3 + 1
 
     def fail(self, message: str) -> GenerationError:
         return GenerationError(f"{self.month}: {message}")

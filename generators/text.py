@@ -151,9 +151,10 @@ def _in_use(values: pl.Series, used: pl.Series) -> pl.Series:
     return values.is_in(used.implode())
 
 
-def taken_among(values: pl.Series, elsewhere: Taken | None = None) -> Taken:
-    """The Taken of `values` (compared lower-case), plus whatever `elsewhere` reports."""
-    known = values.drop_nulls().cast(pl.String).str.to_lowercase().unique()
+def taken_among(values: pl.Series, elsewhere: Taken | None = None, *, lower: bool = True) -> Taken:
+    """The Taken of `values` (compared lower-case, or as they are), plus whatever `elsewhere` reports."""
+    known = values.drop_nulls().cast(pl.String)
+    known = (known.str.to_lowercase() if lower else known).unique()
 
     def taken(candidates: pl.Series) -> pl.Series:
         found = candidates.filter(_in_use(candidates, known))

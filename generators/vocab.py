@@ -1,4 +1,4 @@
-"""Fixed vocabularies: industries, sizes, legal forms, titles, sources, products, activity subjects."""
+"""Fixed vocabularies: industries, sizes, legal forms, titles, sources, products."""
 
 from __future__ import annotations
 
@@ -256,7 +256,7 @@ CONTACT_STATUS_SHARES: tuple[tuple[str, float], ...] = (
     ("customer", 0.12),
 )
 
-# What a deal sells, appended to the buyer's name ("Parker Logistics - Annual subscription").
+# What a deal sells, named after its buyer ("Parker Logistics - Annual subscription (Q3 2024)").
 DEAL_PRODUCTS: tuple[str, ...] = (
     "Annual subscription",
     "Platform licence",
@@ -271,40 +271,5 @@ DEAL_PRODUCTS: tuple[str, ...] = (
     "Team plan",
     "Add-on seats",
 )
-
-# (activity type, weight, subjects)
-ACTIVITY_SUBJECTS: tuple[tuple[str, float, tuple[str, ...]], ...] = (
-    (
-        "call",
-        0.3,
-        ("Discovery call", "Follow-up call", "Pricing discussion", "Check-in call", "Intro call", "Left voicemail"),
-    ),
-    (
-        "email",
-        0.34,
-        (
-            "Sent proposal",
-            "Follow-up on demo",
-            "Shared case study",
-            "Intro email",
-            "Sent contract",
-            "Answered product questions",
-        ),
-    ),
-    (
-        "meeting",
-        0.15,
-        ("Product demo", "Kick-off meeting", "Quarterly business review", "On-site visit", "Negotiation meeting"),
-    ),
-    (
-        "note",
-        0.11,
-        (
-            "Budget approved next quarter",
-            "Evaluating competitors",
-            "Decision maker identified",
-            "Needs security review",
-        ),
-    ),
-    ("task", 0.1, ("Send pricing", "Schedule demo", "Prepare proposal", "Book follow-up", "Update opportunity")),
-)
+# The products sold by the seat: their deal names say how many.
+SEAT_PRODUCTS: frozenset[str] = frozenset({"Platform licence", "Enterprise plan", "Team plan", "Add-on seats"})

@@ -11,8 +11,8 @@ import unicodedata
 import click
 from rich.markup import escape
 
-# admin, jobs, plans, serve, store and tenants are imported for their commands: importing decorates them onto the group.
-from flows.cli import admin, jobs, output, plans, serve, store, tenants  # noqa: F401
+# The command modules are imported for their commands: importing decorates them onto the group.
+from flows.cli import admin, jobs, output, plans, realism, serve, store, tenants  # noqa: F401
 from flows.cli.group import cli
 from flows.store.urls import mask_text
 from generators.errors import DemogenError, UsageError

@@ -13,8 +13,10 @@ follows the patch and not the tenant:
   the company's creation); when the plan puts activities on existing contacts, those
   contacts' deals created since the earliest of them and before the plan's end (an activity
   ties to its contact's latest deal);
-- unique emails and company domains: only the candidates are looked up
-  (TenantContext.emails_taken, domains_taken), never the tenant's whole list.
+- unique emails, company domains and deal names: only the candidates are looked up
+  (TenantContext.emails_taken, domains_taken, deal_names_taken), never the tenant's whole
+  list; deal names among the deals created since the first plan month's quarter began, as
+  a deal's name carries the quarter it was created in.
 
 Every read is an index range or key lookup (PostgreSQL: (tenant_id, created_at), the
 primary keys, and (tenant_id, lower(email|domain))), ordered so that the same database
@@ -32,7 +34,7 @@ import polars as pl
 from flows.store.base import Store
 from flows.store.tenants import Tenant
 from generators.allocation import MonthAllocation
-from generators.calendar import month_bounds
+from generators.calendar import month_bounds, month_start
 from generators.context import EXISTING_COMPANIES, EXISTING_CONTACTS, EXISTING_DEALS, Stage, TenantContext
 from generators.text import Taken
 
@@ -122,6 +124,28 @@ def _taken(store: Store, tenant_id: str, table: str, column: str) -> Taken:
     return taken
 
 
+def _names_taken(store: Store, tenant_id: str, since: datetime) -> Taken:
+    """Which candidate deal names the tenant's live deals created since `since` already hold."""
+    sql = (
+        f"SELECT DISTINCT name AS value FROM deals WHERE {_LIVE} AND created_at >= ? "
+        "AND name IN (SELECT unnest(?::VARCHAR[]))"
+    )
+
+    def taken(values: pl.Series) -> pl.Series:
+        asked = _distinct(values)
+        if not asked:
+            return pl.Series(dtype=pl.String)
+        return pl.Series([row["value"] for row in store.query(sql, (tenant_id, since, asked))], dtype=pl.String)
+
+    return taken
+
+
+def _quarter_start(month: str, timezone: str) -> datetime:
+    """The first instant of the calendar quarter `month` falls in."""
+    first = (int(month[5:7]) - 1) // 3 * 3 + 1
+    return month_start(f"{month[:4]}-{first:02d}", timezone)
+
+
 def load_context(
     store: Store, tenant: Tenant, typical_deal_size: Decimal, months: Mapping[str, MonthAllocation]
 ) -> TenantContext:
@@ -168,6 +192,7 @@ def load_context(
     if any(a.extra_activities for _, a in spans):
         (_, plan_end), _ = spans[-1]
         deals = _deals_of(store, tenant.id, contacts, plan_end)
+    has_deals = not deals.is_empty() or _has_live(store, tenant.id, "deals")
     has_contacts = not contacts.is_empty() or _has_live(store, tenant.id, "contacts")
     has_companies = not companies.is_empty() or _has_live(store, tenant.id, "companies")
     return TenantContext(
@@ -184,4 +209,9 @@ def load_context(
         deals=deals,
         emails_taken=_taken(store, tenant.id, "contacts", "email") if has_contacts else None,
         domains_taken=_taken(store, tenant.id, "companies", "domain") if has_companies else None,
+        deal_names_taken=(
+            _names_taken(store, tenant.id, _quarter_start(min(months), tenant.timezone))
+            if has_deals and months
+            else None
+        ),
     )

@@ -22,6 +22,7 @@ from flows.engine import audit as dbt_audit
 from flows.engine import drafts, reconcile
 from flows.engine.context import load_context
 from flows.kpis.reads import MonthKpis, monthly_kpis, typical_deal_size, zero_kpis
+from flows.kpis.realism import realism
 from flows.kpis.reports import diff_report, snapshot
 from flows.plan.model import PatchPlan, canonical_json, plan_to_dict
 from flows.plan.preview import total_preview
@@ -620,6 +621,8 @@ def _report(run: JobRun, tenant: Tenant, before: Mapping[str, MonthKpis], verifi
     diff = diff_report(before, after, inputs.get("targets") or [])
     diff.update({key: inputs.get(key) for key in ("targets", "audit", "asOf", "warnings", "preview", "changes")})
     diff["verification"] = verified
+    if inputs.get("asOf"):
+        diff["realism"] = realism(run.store, tenant, datetime.fromisoformat(inputs["asOf"]), job_id=run.job.id)
     run.job = update_job(run.store, run.job, after_kpis_json=snapshot(after), diff_report_json=diff)
     run.log("report", f"after-KPIs and the diff report stored; all targets met: {diff['allTargetsMet']}", 100)
     return run.job

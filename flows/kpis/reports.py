@@ -13,6 +13,7 @@ from typing import Any
 
 from flows.kpis.numbers import format_delta, format_pct, format_value, to_decimal, to_plain_number
 from flows.kpis.reads import MonthKpis, kpis_json
+from flows.kpis.realism import stage_rows, summary_rows
 from flows.store.jobs import PatchJob
 from generators.metrics import METRICS
 
@@ -204,6 +205,14 @@ def to_markdown(job: PatchJob, names: JobNames | None = None) -> str:
         ok = "passed" if verification["success"] else "FAILED"
         lines += ["", f"## KPI verification (dbt tests on live tables): {ok}", ""]
         lines += [f"- {t['name']}: {t['status']}" for t in verification["tests"]]
+    figures = (job.diff_report_json or {}).get("realism")
+    if figures:
+        lines += ["", "## Realism of the records created", ""]
+        lines += [f"- {label}: {value}" for label, value in summary_rows(figures)]
+        header, rows = stage_rows(figures)
+        if rows:
+            lines += ["", "| " + " | ".join(header) + " |", "|---" + "|---:" * (len(header) - 1) + "|"]
+            lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -244,6 +253,17 @@ def _chart(metric: str, label: str, months: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+def _realism_html(figures: Mapping[str, Any]) -> str:
+    """The realism figures and the open deals by stage and age, as two small tables."""
+    summary = "".join(
+        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in summary_rows(figures)
+    )
+    header, rows = stage_rows(figures)
+    stages = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    heads = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    return f"<table>{summary}</table>" + (f"<table><tr>{heads}</tr>{stages}</table>" if rows else "")
+
+
 def to_html(job: PatchJob, names: JobNames | None = None) -> str:
     months = (job.diff_report_json or {}).get("months", [])
     charts = "".join(f"<figure>{_chart(m.name, m.label, months)}</figure>" for m in METRICS) if months else ""
@@ -261,6 +281,8 @@ def to_html(job: PatchJob, names: JobNames | None = None) -> str:
         for r in comparison_rows(job)
     )
     created = "".join(f"<li>{html.escape(e.title())}: {n:,}</li>" for e, n in records_created(job).items())
+    figures = (job.diff_report_json or {}).get("realism")
+    realism = f"<h2>Realism of the records created</h2>{_realism_html(figures)}" if figures else ""
     error = f"<p class=error>Error: {html.escape(job.error_message)}</p>" if job.error_message else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Patch job {job.id}</title>
@@ -283,6 +305,7 @@ figure {{ display: inline-block; margin: 0 1rem 1rem 0; }}
 <table><tr><th>Month</th><th>Metric</th><th>Before</th><th>After</th><th>Delta</th><th>%</th><th>Target</th><th>Pass</th></tr>
 {rows}</table>
 <h2>Records created</h2><ul>{created}</ul>
+{realism}
 </body></html>
 """
 

@@ -21,6 +21,8 @@ from flows.store.urls import mask_text
 from generators.clock import BUSINESS_HOURS
 from generators.errors import DemogenError
 from generators.metrics import METRICS
+from generators.pipeline import CYCLE_DAYS
+from generators.story import LAST_OPEN_LEVEL, LOST_LEVEL, SUBJECT_STEPS, WON_LEVEL
 
 PROJECT_DIR = DBT_PROJECT_DIR
 # Where dbt builds its views (profiles.yml `schema:`); the CRM tables stay in main/public.
@@ -30,6 +32,13 @@ MODELS_SCHEMA = "analytics"
 PROJECT_VARS: dict[str, Any] = {
     "business_hours": list(BUSINESS_HOURS),
     "kpi_columns": [m.column for m in METRICS],
+    "sales_cycle_days": list(CYCLE_DAYS),
+    "story": {
+        "subject_steps": SUBJECT_STEPS,
+        "last_open_level": LAST_OPEN_LEVEL,
+        "won_level": WON_LEVEL,
+        "lost_level": LOST_LEVEL,
+    },
 }
 _LOCK = threading.Lock()
 

@@ -155,3 +155,26 @@ def test_activities_on_an_existing_contact_tie_to_its_latest_deal(store: Store, 
     frames = _generate(store, prepare(store, make_plan({MONTH: {"activitiesCount": 6}}), as_of=NOW))
     assert frames.activities["contact_id"].to_list() == [contact] * 6
     assert frames.activities["deal_id"].to_list() == [deals[1]] * 6
+
+
+def test_deal_names_in_use_since_the_quarter_began_are_not_generated_again(store: Store, tenant) -> None:
+    plan = make_plan({MONTH: {"contactsCreated": 20, "companiesCreated": 5, "dealsCreated": 6}})
+    first = _generate(store, prepare(store, plan, as_of=NOW))
+    taken, older = first.deals["name"][0], first.deals["name"][1]
+    # The first name on a deal created after the plan's months, the second on one from the quarter before.
+    insert_rows(
+        store,
+        "deals",
+        [
+            {"tenant_id": tenant.id, "name": name, "stage_id": stage_id(tenant.id, "Won"), "created_at": at}
+            for name, at in ((taken, AFTER_THE_PLAN), (older, datetime(2024, 12, 31, 15, tzinfo=UTC)))
+        ],
+    )
+
+    prepared = prepare(store, plan, as_of=NOW)
+    ctx = _context(store, prepared)
+    assert ctx.deals.is_empty() and ctx.deal_names_taken is not None
+    assert ctx.deal_names_taken(pl.Series([taken, older, "Nobody - Pilot (Q1 2025)"])).to_list() == [taken]
+    again = _generate(store, prepared, ctx)
+    assert again.deals["name"][0] != taken and again.deals["name"][0].startswith(taken.split(" - ")[0])
+    assert again.deals["name"].to_list()[1:] == first.deals["name"].to_list()[1:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -69,6 +70,41 @@ def test_the_dbt_audit_blocks_a_corrupted_batch(store: Store, tenant) -> None:
     assert "audit_timestamps" in present(job.error_message)
     audited = {t["name"]: t["status"] for t in present(job.diff_report_json)["audit"]["tests"]}
     assert audited["audit_timestamps"] == "fail" and audited["audit_targets_met"] == "pass"
+    assert table_digest(store) == digest and _staged(store) == 0
+
+
+# A draft that breaks one rule of the sales story, and the audit test that must catch it.
+_STORY_CORRUPTIONS = {
+    "audit_sales_cycle": (  # expected to close 200 days after the longest cycle allows
+        "UPDATE draft_deals SET expected_close_date = expected_close_date + 200 "
+        "WHERE id = (SELECT id FROM draft_deals ORDER BY id LIMIT 1)"
+    ),
+    "audit_activity_stage": (  # a contract sent on a deal that never got past negotiation
+        "UPDATE draft_activities SET subject = 'Sent contract' WHERE id = (SELECT a.id FROM draft_activities a "
+        "JOIN draft_deals d ON d.id = a.deal_id JOIN pipeline_stages s ON s.id = d.stage_id "
+        "WHERE NOT s.is_won ORDER BY a.id LIMIT 1)"
+    ),
+    "audit_lifecycle_order": (  # the deal closed the moment it was created, before its activities
+        "UPDATE draft_deals SET closed_at = created_at WHERE id = (SELECT d.id FROM draft_deals d "
+        "JOIN draft_activities a ON a.deal_id = d.id WHERE d.closed_at IS NOT NULL AND a.created_at > d.created_at "
+        "ORDER BY d.id LIMIT 1)"
+    ),
+}
+
+
+@pytest.mark.parametrize("failing", sorted(_STORY_CORRUPTIONS))
+def test_the_dbt_audit_blocks_a_broken_sales_story(store: Store, tenant, failing: str) -> None:
+    def corrupt(store: Store, job) -> None:
+        store.execute(_STORY_CORRUPTIONS[failing])
+
+    digest = table_digest(store)
+    job = apply_plan(
+        store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW, hooks={"after_write": corrupt}
+    )
+    assert job.status == "failed"
+    audited = {t["name"]: t["status"] for t in present(job.diff_report_json)["audit"]["tests"]}
+    assert {name for name, status in audited.items() if status != "pass"} == {failing}
+    assert re.fullmatch(rf"audit failed: {failing} \(\d+ rows\)", present(job.error_message))
     assert table_digest(store) == digest and _staged(store) == 0
 
 

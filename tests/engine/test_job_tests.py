@@ -20,14 +20,18 @@ from tests.helpers import present
 
 # The tests dbt_project/tests/audit/ holds, each a check before publishing.
 AUDIT_TESTS = {
+    "audit_activity_stage",
     "audit_lifecycle_order",
     "audit_provenance",
     "audit_referential_integrity",
+    "audit_sales_cycle",
     "audit_targets_met",
     "audit_tenant_isolation",
     "audit_timestamps",
     "audit_unique_emails",
 }
+
+DEALS_AND_ACTIVITIES_ONLY = {"audit_activity_stage", "audit_sales_cycle"}
 
 
 class Stop(RuntimeError):
@@ -72,10 +76,11 @@ def test_a_test_the_database_refuses_is_an_error_and_the_job_values_do_not_outli
         run = dbt.run_job_tests(store, "audit", values)
     finally:
         dbt.run_models(store)
-    errors = {r.name: r.status for r in run.results if r.status == "error"}
+    statuses = {r.name: r.status for r in run.results}
     assert not run.success
-    assert errors == dict.fromkeys(AUDIT_TESTS, "error")
-    assert all("stg_crm__draft_contacts" in (r.message or "") for r in run.results)
+    # The tests of deals and activities alone never read the dropped view.
+    assert statuses == {name: "pass" if name in DEALS_AND_ACTIVITIES_ONLY else "error" for name in AUDIT_TESTS}
+    assert all("stg_crm__draft_contacts" in (r.message or "") for r in run.results if r.status == "error")
     read_back = (
         "SELECT getvariable('demogen_job_id') AS v"
         if store.backend == "duckdb"

@@ -6,9 +6,10 @@ import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TypedDict, TypeVar, Unpack
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -16,6 +17,8 @@ from generators import SCHEMAS, EntityFrames, Stage, TenantContext
 from generators.frames import TS
 from generators.ids import BLOCK, DOMAIN
 from generators.month import Delta
+from generators.pipeline import CYCLE_DAYS
+from generators.story import SUBJECT_STEPS, stage_levels
 from tests.helpers import example_months
 
 JOB = "6f1c2a4e-3b5d-4c7e-9f80-1a2b3c4d5e6f"
@@ -137,14 +140,19 @@ def existing_tenant(n_companies: int = 30, per_company: int = 3, **options: Unpa
         },
         schema_overrides={"created_at": TS},
     )
+    # Open deals in the first open stage, every third one won a week later.
+    won = [i % 3 == 0 for i in range(n_companies)]
     deals = pl.DataFrame(
         {
             "id": [_id("deal", i) for i in range(n_companies)],
             "contact_id": [_id("contact", i, 1) for i in range(n_companies)],
             "company_id": [_id("company", i) for i in range(n_companies)],
+            "name": [f"Existing {i} Inc. - Pilot" for i in range(n_companies)],
+            "stage_id": ["st-won" if w else "st-qualified" for w in won],
             "created_at": [stamps[i % 2] for i in range(n_companies)],
+            "closed_at": [stamps[i % 2] + timedelta(days=7) if w else None for i, w in enumerate(won)],
         },
-        schema_overrides={"created_at": TS},
+        schema_overrides={"created_at": TS, "closed_at": TS},
     )
     return make_ctx(companies=companies, contacts=contacts, deals=deals, **options)
 
@@ -296,6 +304,40 @@ def assert_lifecycle(frames: EntityFrames, ctx: TenantContext, as_of: datetime) 
     assert (linked["deal_contact"] == linked["contact_id"]).all(), "activity on another's deal"
 
 
+def assert_story(frames: EntityFrames, ctx: TenantContext, as_of: datetime) -> None:
+    """Sales cycles within CYCLE_DAYS, overdue deals late, activities never ahead of or after
+    their deal, stage subjects only on deals, deal names unique within each company."""
+    shortest, longest = CYCLE_DAYS
+    deals = frames.deals.with_columns(created=local(frames.deals, "created_at", ctx.timezone).dt.date())
+    days = (deals["expected_close_date"] - deals["created"]).dt.total_days()
+    assert (days <= longest).all(), "expected close beyond the longest cycle"
+    open_ = deals.filter(pl.col("stage_id").is_in(list(OPEN)))
+    assert ((open_["expected_close_date"] - open_["created"]).dt.total_days() >= shortest).all()
+    today = as_of.astimezone(ZoneInfo(ctx.timezone)).date()
+    last = max((s for s in ctx.open_stages), key=lambda s: (s.position, s.id)).id
+    overdue = open_.filter(pl.col("expected_close_date") < today)
+    assert (overdue["stage_id"] == last).all(), "an overdue deal in an early stage"
+
+    levels = stage_levels(ctx.stages)
+    known = pl.concat(
+        [
+            ctx.deals.select("id", "stage_id", pl.col("closed_at").cast(TS)),
+            frames.deals.select("id", "stage_id", "closed_at"),
+        ]
+    ).rename({"id": "deal_id"})
+    acts = frames.activities.join(known, on="deal_id", how="left").with_columns(
+        step=pl.col("subject").replace_strict(SUBJECT_STEPS, default=0, return_dtype=pl.Int64),
+        level=pl.col("stage_id").replace_strict(levels, default=1, return_dtype=pl.Int64),
+    )
+    linked = acts.filter(pl.col("deal_id").is_not_null())
+    assert (linked["step"] <= linked["level"]).all(), "an activity ahead of its deal's stage"
+    assert linked.filter(pl.col("created_at") > pl.col("closed_at")).is_empty(), "an activity after its deal closed"
+    assert (acts.filter(pl.col("deal_id").is_null())["step"] <= 1).all(), "a stage subject without a deal"
+
+    names = pl.concat([ctx.deals.select("company_id", "name"), frames.deals.select("company_id", "name")])
+    assert not names.is_duplicated().any(), names.filter(names.is_duplicated()).head(3)
+
+
 def assert_unique_emails(frames: EntityFrames, ctx: TenantContext) -> None:
     emails = pl.concat([ctx.contacts["email"], frames.contacts["email"]]).str.to_lowercase()
     assert emails.is_unique().all(), emails.filter(emails.is_duplicated()).head(5).to_list()
@@ -306,4 +348,5 @@ def assert_all_rules(frames: EntityFrames, ctx: TenantContext, as_of: datetime =
     assert_provenance(frames, ctx)
     assert_times(frames, ctx, as_of)
     assert_lifecycle(frames, ctx, as_of)
+    assert_story(frames, ctx, as_of)
     assert_unique_emails(frames, ctx)

@@ -1,5 +1,5 @@
--- draft records keep lifecycle order: company ≤ contact ≤ deal ≤ close, activity after its contact and deal
--- (their parents live or drafted by the job)
+-- draft records keep lifecycle order: company ≤ contact ≤ deal ≤ close, activity after its contact and
+-- deal and not after the deal closed (their parents live or drafted by the job)
 with stages as (
     select * from {{ ref('stg_crm__pipeline_stages') }}
 ),
@@ -55,10 +55,16 @@ violations as (
 
     union all
 
-    select 'activity before its deal', a.activity_id
+    select
+        case
+            when a.created_at < coalesce(p.created_at, p_draft.created_at) then 'activity before its deal'
+            else 'activity after its deal closed'
+        end,
+        a.activity_id
     from {{ job_drafts('activities') }} as a
     {{ join_parent('deals', 'deal_id', 'a', 'deal_id', 'p') }}
     where a.created_at < coalesce(p.created_at, p_draft.created_at)
+        or a.created_at > coalesce(p.closed_at, p_draft.closed_at)
 )
 
 select * from violations

@@ -1,0 +1,42 @@
+-- One row per live activity with what the realism report reads: the step of the sales story
+-- its subject mentions, its deal's level, whether it came after its deal closed, and whether
+-- its contact has a deal at all.
+
+with levels as (
+    {{ stage_levels(ref('stg_crm__pipeline_stages')) }}
+),
+
+activities as (
+    select * from {{ ref('stg_crm__activities') }}
+    where not is_deleted
+),
+
+deals as (
+    select * from {{ ref('stg_crm__deals') }}
+    where not is_deleted
+),
+
+buyers as (
+    select distinct tenant_id, contact_id from deals
+),
+
+final as (
+    select
+        activities.tenant_id,
+        activities.activity_id,
+        activities.contact_id,
+        activities.deal_id,
+        activities.demo_job_id,
+        activities.subject,
+        activities.created_at,
+        {{ activity_step('activities.subject') }} as story_step,
+        levels.stage_level as deal_level,
+        coalesce(activities.created_at > deals.closed_at, false) as is_after_deal_closed,
+        buyers.contact_id is not null as contact_has_deal
+    from activities
+    left join deals on activities.deal_id = deals.deal_id and activities.tenant_id = deals.tenant_id
+    left join levels on deals.stage_id = levels.stage_id
+    left join buyers on activities.contact_id = buyers.contact_id and activities.tenant_id = buyers.tenant_id
+)
+
+select * from final
