@@ -179,3 +179,40 @@ def test_a_generated_tenant_breaks_no_hard_rule_and_its_job_report_says_so(
         capsys,
     )
     assert "<h2>Realism of the records created</h2>" in (tmp_path / "r.html").read_text()
+
+
+def test_reconcile_keeps_the_story_of_the_deals_it_deletes_or_loses(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A generated tenant lowered 20% in its first months, and with a won deal turned lost in
+    the others, breaks no hard rule: the activities of a deleted deal that name a step of its
+    story go with it, and a won deal turned lost is one whose story never reached the contract."""
+    args = ["tenant", "create", "--name", "Story Demo", "--from", "2024-09", "--to", "2024-12", "--seed", "7"]
+    code, _, err = run([*args, "--database", database_url, "--json"], capsys)
+    assert code == 0, err
+    code, out, _ = run(["kpis", "story-demo", "--json", "--database", database_url], capsys)
+    months = []
+    for i, month in enumerate(json.loads(out)["months"]):
+        now = month["metrics"]
+        if i < 2:
+            lower = {k: (round(v * 0.8, 2) if k.endswith("Value") else int(v * 0.8)) for k, v in now.items()}
+        else:
+            lower = now | {"closedWonCount": now["closedWonCount"] - 1}
+            lower["closedWonValue"] = round(now["closedWonValue"] * 0.7, 2)
+        months.append({"month": month["month"], "metrics": lower})
+    plan = tmp_path / "lower.json"
+    plan.write_text(json.dumps({"tenant": "story-demo", "mode": "reconcile", "planType": "targets", "months": months}))
+    code, out, err = run(["apply", str(plan), "--json", "--database", database_url], capsys)
+    assert code == 0, err
+    job = json.loads(out)
+    assert job["status"] == "completed" and job["metrics"]["recordsDeleted"] > 0
+    changed = job["metrics"]["changesByMonth"]
+    assert changed["2024-11"]["modified"]["deals"] > 0 and "deals" not in changed["2024-11"]["deleted"]
+
+    code, out, _ = run(["realism", "story-demo", "--json", "--database", database_url], capsys)
+    figures = json.loads(out)
+    assert figures["openDeals"]["beyondLongestCycle"] == 0
+    assert {
+        k: figures["activities"][k] for k in ("aheadOfDealStage", "afterDealClosed", "stageSubjectWithoutDeal")
+    } == {"aheadOfDealStage": 0, "afterDealClosed": 0, "stageSubjectWithoutDeal": 0}
+    assert figures["dealNames"] == {"repeatedNames": 0, "dealsWithRepeatedNames": 0}
