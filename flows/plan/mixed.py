@@ -11,7 +11,7 @@ The deal metrics hang together, so their split follows the rules new deals obey:
 - won deals are deals: a month that raises closedWonCount and lowers dealsCreated creates
   its won deals and removes that many more of the existing ones;
 - a new won deal carries value: when won value is lowered (or held) while won deals are
-  added, they carry the tenant's typical deal size and the existing won deals give up the rest;
+  added, each carries the month's average won deal and the existing won deals give up the rest;
 - new deals add pipeline value: when the pipeline is lowered (or cannot grow through new open
   deals) the new deals that are not won are created lost, and the changes move the
   existing open deals' values instead (up or down).
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from flows.kpis.numbers import CENT, Number, as_number, format_number
@@ -48,11 +48,12 @@ def is_mixed(deltas: Mapping[str, Number | None]) -> bool:
     return any(v > 0 for v in values) and any(v < 0 for v in values)
 
 
-def split_month(deltas: Mapping[str, Number | None], typical_deal_size: Decimal) -> Split:
+def split_month(deltas: Mapping[str, Number | None], before: Mapping[str, Any], typical_deal_size: Decimal) -> Split:
     """Split a month's deltas so that `created` is something the generators can add exactly, never below 0.
 
     `created` + `changed` = `deltas` for every targeted metric; `created` may also fix the won
-    value of new won deals when the plan targets the pipeline but not the won value.
+    value of new won deals when the plan targets the pipeline but not the won value. `before`
+    holds the month's KPIs now.
     """
     created: Deltas = {}
     changed: Deltas = {}
@@ -66,8 +67,7 @@ def split_month(deltas: Mapping[str, Number | None], typical_deal_size: Decimal)
     new_won = None if won is None else max(int(won), 0)
     new_deals = None if deals is None else max(int(deals), 0, new_won or 0)
     won_deals = new_won or 0
-    # What new won deals are worth when the plan does not raise the won value: the typical deal.
-    worth = max(typical_deal_size.quantize(CENT), CENT) * won_deals
+    worth = _won_deal_worth(deltas, before, typical_deal_size) * won_deals
 
     won_value = deltas.get(WON_VALUE)
     new_won_value: Decimal | None
@@ -98,6 +98,16 @@ def split_month(deltas: Mapping[str, Number | None], typical_deal_size: Decimal)
         created[name] = new
         changed[name] = None if value is None else value - (new or 0)
     return Split(created=created, changed=changed)
+
+
+def _won_deal_worth(deltas: Mapping[str, Number | None], before: Mapping[str, Any], typical: Decimal) -> Decimal:
+    """What a new won deal carries when the plan does not raise the won value: the month's average won deal
+    afterwards (its targets where the plan sets them), else the tenant's typical deal."""
+    won = as_number(WON, before.get(WON)) + (deltas.get(WON) or 0)
+    value = as_number(WON_VALUE, before.get(WON_VALUE)) + (deltas.get(WON_VALUE) or 0)
+    if won > 0 and value >= CENT * won:
+        return (Decimal(value) / won).quantize(CENT, rounding=ROUND_DOWN)
+    return max(typical.quantize(CENT), CENT)
 
 
 def contradictions(month: str, deltas: Mapping[str, Number | None], before: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -202,7 +202,7 @@ def validate_plan(
         if not ok:
             continue
         if mixed:  # new records for what it raises, RECONCILE's changes for what it lowers
-            split = split_month(month_deltas, typical_deal_size)
+            split = split_month(month_deltas, before, typical_deal_size)
             created[month], changed[month] = split.created, split.changed
             clean_months[month] = (split.created, planned, split.changed)
         elif lowered:  # a lowered month creates nothing: RECONCILE plans its changes from the rows

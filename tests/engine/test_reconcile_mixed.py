@@ -93,14 +93,16 @@ def test_a_mixed_month_lands_exactly_and_revert_restores(store: Store, factors: 
     assert monthly_kpis(store, tenant, MONTHS[0], MONTHS[-1]) == before
 
 
-def test_won_deals_up_while_deals_go_down(store: Store) -> None:
-    """New won deals are deals: that many more existing deals go."""
+@pytest.mark.parametrize("won_value", ["1.2", "0.9"], ids=["won-value-up", "won-value-down"])
+def test_won_deals_up_while_deals_go_down(store: Store, won_value: str) -> None:
+    """New won deals are deals: that many more existing deals go. When the won value falls, the new won deal
+    carries the month's average won deal and the existing ones give up the rest."""
     tenant = _tenant(store)
     before = monthly_kpis(store, tenant, MONTHS[0], MONTHS[0])[MONTHS[0]]
     targets: dict[str, int | str] = {
         "dealsCreated": int(before["dealsCreated"]) - 2,
         "closedWonCount": int(before["closedWonCount"]) + 1,
-        "closedWonValue": str(Decimal(str(before["closedWonValue"])) + Decimal("5000.00")),
+        "closedWonValue": str((Decimal(str(before["closedWonValue"])) * Decimal(won_value)).quantize(Decimal("0.01"))),
     }
     job = apply_plan(store, _plan(tenant.slug, {MONTHS[0]: targets}, seed="won-up"), as_of=NOW)
     assert job.status == "completed", job.error_message
@@ -135,8 +137,9 @@ def test_a_mixed_month_that_contradicts_itself_is_refused_and_changes_nothing(st
     assert table_digest(store) == digest
 
 
-def test_a_mixed_month_refused_for_want_of_demo_rows_quotes_the_month_total(store: Store) -> None:
-    """Fewer contacts than hand-made rows allow, while leads grow: refused, the floor counting nothing new."""
+def test_a_mixed_month_only_hand_made_rows_could_meet_is_refused(store: Store) -> None:
+    """Leads grow while companies fall to 0: the hand-made company (and the demo one a person's contact works at)
+    stay, so the plan is refused before anything runs."""
     tenant = _tenant(store)
     _hand_made_rows(store, tenant)
     digest = table_digest(store)

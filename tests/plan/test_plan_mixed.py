@@ -34,7 +34,7 @@ CASES = [
 @pytest.mark.parametrize("deltas", CASES)
 def test_the_two_parts_add_up_and_new_records_can_be_generated(deltas: Deltas) -> None:
     assert is_mixed(deltas)
-    split = split_month(deltas, TYPICAL)
+    split = split_month(deltas, CURRENT["2025-04"], TYPICAL)
     for name, value in deltas.items():
         if value is None:
             assert split.changed[name] is None
@@ -48,21 +48,26 @@ def test_the_two_parts_add_up_and_new_records_can_be_generated(deltas: Deltas) -
 
 
 def test_new_deals_are_lost_while_the_pipeline_falls() -> None:
-    split = split_month(_deltas(dealsCreated=3, pipelineAddedValue="-1000"), TYPICAL)
+    split = split_month(_deltas(dealsCreated=3, pipelineAddedValue="-1000"), {}, TYPICAL)
     allocation = allocate_month(split.created, companies_available=5, typical_deal_size=TYPICAL)
     assert (allocation.deals_won, allocation.deals_open, allocation.deals_lost) == (0, 0, 3)
     assert split.changed["pipelineAddedValue"] == Decimal(-1000)
 
 
-def test_new_won_deals_make_as_many_more_existing_deals_go_and_carry_the_typical_deal_when_won_value_falls() -> None:
-    split = split_month(_deltas(dealsCreated=-2, closedWonCount=1, closedWonValue="-500"), TYPICAL)
+def test_new_won_deals_replace_existing_deals_and_carry_the_average_won_deal() -> None:
+    deltas = _deltas(dealsCreated=-2, closedWonCount=1, closedWonValue="-500")
+    split = split_month(deltas, CURRENT["2025-04"], TYPICAL)  # 10 won deals worth 100000
     assert (split.created["dealsCreated"], split.changed["dealsCreated"]) == (1, -3)
     assert (split.created["closedWonCount"], split.changed["closedWonCount"]) == (1, 0)
-    assert (split.created["closedWonValue"], split.changed["closedWonValue"]) == (TYPICAL, Decimal(-10500))
+    # 99500 over 11 won deals: 9045.45 for the new one, the 10 existing give up 9545.45
+    assert split.created["closedWonValue"] == Decimal("9045.45")
+    assert split.changed["closedWonValue"] == Decimal("-9545.45")
+    # without won deals to go by, a new one is worth the tenant's typical deal
+    assert split_month(deltas, {}, TYPICAL).created["closedWonValue"] == TYPICAL
 
 
 def test_won_value_up_with_fewer_won_deals_is_all_changes() -> None:
-    split = split_month(_deltas(closedWonCount=-1, closedWonValue="800", leadsCreated=2), TYPICAL)
+    split = split_month(_deltas(closedWonCount=-1, closedWonValue="800", leadsCreated=2), {}, TYPICAL)
     assert split.created["closedWonValue"] == 0 and split.changed["closedWonValue"] == Decimal(800)
     assert split.created["closedWonCount"] == 0 and split.changed["closedWonCount"] == -1
 
