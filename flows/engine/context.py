@@ -25,7 +25,7 @@ state gives the same context.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -146,10 +146,24 @@ def _quarter_start(month: str, timezone: str) -> datetime:
     return month_start(f"{month[:4]}-{first:02d}", timezone)
 
 
+def _without(frame: pl.DataFrame, ids: Collection[str]) -> pl.DataFrame:
+    return frame.filter(~pl.col("id").cast(pl.String).is_in(sorted(ids))) if ids else frame
+
+
 def load_context(
-    store: Store, tenant: Tenant, typical_deal_size: Decimal, months: Mapping[str, MonthAllocation]
+    store: Store,
+    tenant: Tenant,
+    typical_deal_size: Decimal,
+    months: Mapping[str, MonthAllocation],
+    *,
+    left_out: Mapping[str, Collection[str]] | None = None,
 ) -> TenantContext:
-    """Settings, owners, stages, and the live records the plan's `months` (month -> allocation) may attach to."""
+    """Settings, owners, stages, and the live records the plan's `months` (month -> allocation) may attach to.
+
+    `left_out`: ids per entity table of live rows new records must not attach to (the rows the same
+    RECONCILE job edits or soft-deletes).
+    """
+    left_out = left_out or {}
     owners = tuple(
         r["id"]
         for r in store.query(
@@ -182,16 +196,18 @@ def load_context(
                 contact_bounds[bound] = max(contact_bounds.get(bound, 0), buying)
     companies = _latest(store, tenant.id, "companies", EXISTING_COMPANIES, company_bounds)
     contacts = _latest(store, tenant.id, "contacts", EXISTING_CONTACTS, contact_bounds)
+    contacts = _without(contacts, left_out.get("contacts", ()))
     employers = _distinct(contacts["company_id"].filter(~contacts["company_id"].is_in(companies["id"].implode())))
     if employers:
         companies = pl.concat([companies, _by_id(store, tenant.id, "companies", EXISTING_COMPANIES, employers)]).sort(
             "created_at", "id"
         )
+    companies = _without(companies, left_out.get("companies", ()))
     # Existing deals matter only to activities on existing contacts (each ties to its contact's latest deal).
     deals = pl.DataFrame(schema=EXISTING_DEALS)
     if any(a.extra_activities for _, a in spans):
         (_, plan_end), _ = spans[-1]
-        deals = _deals_of(store, tenant.id, contacts, plan_end)
+        deals = _without(_deals_of(store, tenant.id, contacts, plan_end), left_out.get("deals", ()))
     has_deals = not deals.is_empty() or _has_live(store, tenant.id, "deals")
     has_contacts = not contacts.is_empty() or _has_live(store, tenant.id, "contacts")
     has_companies = not companies.is_empty() or _has_live(store, tenant.id, "companies")

@@ -91,7 +91,7 @@ class Prepared:
     as_of: datetime
     targets: list[dict[str, Any]] = field(default_factory=list)
     companies_existing: int = 0  # live companies before the plan's first month, as the preview counted them (capped)
-    changes: reconcile.Changes | None = None  # RECONCILE: the demo rows its lowered months edit and soft-delete
+    changes: reconcile.Changes | None = None  # RECONCILE: the demo rows its lowered metrics edit and soft-delete
 
 
 @dataclass(frozen=True)
@@ -203,8 +203,10 @@ def prepare(store: Store, plan: PatchPlan, *, as_of: datetime | None = None, job
     seed = plan.seed or default_seed(plan)
     job_id = job_id or plan_job_id(tenant.id, plan, seed)
     changes = None
-    if plan.mode == "reconcile" and result.valid and reconcile.lowered_months(result.deltas):
-        changes, refused = reconcile.plan_changes(store, tenant, result.deltas, before, job_id=job_id, at=as_of)
+    if plan.mode == "reconcile" and result.valid and result.changed:
+        changes, refused = reconcile.plan_changes(
+            store, tenant, result.changed, before, job_id=job_id, at=as_of, created=result.created
+        )
         result = _with_changes(result, changes, refused)
     prepared = Prepared(
         tenant=tenant,
@@ -428,13 +430,18 @@ def fail(run: JobRun, error: BaseException) -> PatchJob:
 
 
 def generate(run: JobRun, prepared: Prepared) -> EntityFrames:
-    """Seeded generation of each month's companies, contacts, deals and activities as Polars frames."""
+    """Seeded generation of each month's companies, contacts, deals and activities as Polars frames.
+
+    A RECONCILE month generates only what it raises (`validation.created`), and never attaches new
+    records to the rows the job changes.
+    """
     started = time.perf_counter()
     preview = prepared.validation.preview
     allocations = {m.month: m.allocation for m in preview.months} if preview else {}
-    context = load_context(run.store, prepared.tenant, prepared.typical_deal_size, allocations)
-    lowered = set(reconcile.lowered_months(prepared.validation.deltas)) if prepared.changes else set()
-    months = [(m, prepared.validation.deltas[m]) for m in prepared.months if m not in lowered]
+    left_out = prepared.changes.left_out() if prepared.changes else None
+    context = load_context(run.store, prepared.tenant, prepared.typical_deal_size, allocations, left_out=left_out)
+    created = prepared.validation.created
+    months = [(m, created[m]) for m in prepared.months if m in created]
     frames = generate_plan(
         months,
         context,

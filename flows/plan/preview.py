@@ -129,11 +129,14 @@ def month_preview(
     planned: Iterable[str],
     *,
     typical_deal_size: Decimal,
+    changed: Mapping[str, Number | None] | None = None,
 ) -> MonthPreview:
     """Preview one month from its allocation (the generators' own numbers).
 
     Where the plan leaves won or open deal values free, the generators draw them from
     the tenant's usual deal sizes: the preview estimates those at `typical_deal_size`.
+    `changed`: what RECONCILE's changes to existing rows add to each metric of a month that
+    also creates records (None = no target): the records to create stay the allocation's.
     """
     a = allocation
     won_estimated = a.won_value is None and a.deals_won > 0
@@ -154,6 +157,9 @@ def month_preview(
     metrics = {}
     for metric in METRICS:
         change, estimated = changes[metric.name]
+        also = (changed or {}).get(metric.name)
+        if also is not None:
+            change += also
         start = before.get(metric.name) or 0
         metrics[metric.name] = MetricChange(
             before=start,

@@ -258,7 +258,7 @@ def test_targets_feasibility_is_judged_on_the_deltas() -> None:
 
 
 def test_reconcile_takes_negative_deltas_but_not_on_a_tenant_that_is_not_demo() -> None:
-    plan = read_plan_file(FIXTURES / "invalid" / "v7-reconcile-mixed-month.yaml")
+    plan = read_plan_file(FIXTURES / "invalid" / "v7-reconcile-mixed-contradiction.yaml")
     codes = [e.code for e in validate(plan, REALCO).errors]
     assert codes == ["V-3", "V-7"]
 
