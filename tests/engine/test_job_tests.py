@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from flows.engine import audit
 from flows.engine.run import apply_plan
 from flows.store import Store, open_store
 from flows.store import dbt_runner as dbt
@@ -160,3 +161,19 @@ def test_tests_compiled_for_another_database_are_compiled_again(
         assert {t["status"] for t in present(second.diff_report_json)["audit"]["tests"]} == {"pass"}
     finally:
         shutil.rmtree(dbt.work_dir_path(copy_url, "duckdb"), ignore_errors=True)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_job_that_grew_the_live_tables_gives_them_statistics_before_verifying(store: Store, tenant) -> None:
+    """The tables a job filled are analyzed before verification and the report read them; a small addition is not."""
+    job = apply_plan(store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW)
+    assert job.status == "completed"
+    tables = ("companies", "contacts", "deals", "activities")
+    known = {
+        r["relname"]: int(r["reltuples"])
+        for r in store.query("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(?)", (list(tables),))
+    }
+    counted = {t: int(store.scalar(f"SELECT count(*) FROM {t}")) for t in tables}
+    assert known == counted
+    assert audit.refresh_statistics(store, dict.fromkeys(tables, 1)) == [t for t in tables if counted[t] < 10]
+    assert audit.refresh_statistics(store, {"contacts": counted["contacts"]}) == ["contacts"]
