@@ -77,10 +77,49 @@ def audit_drafts(store: Store, job_id: str, tenant_id: str, as_of: datetime, tar
     return dbt.run_job_tests(store, "audit", _job(job_id, tenant_id, as_of))
 
 
-def verify_published(store: Store, job_id: str, tenant_id: str, as_of: datetime, targets: list[Target]) -> dbt.DbtRun:
-    """dbt's verification tests on the live tables after publishing: the KPI verification stored with the job."""
+def verify_published(
+    store: Store,
+    job_id: str,
+    tenant_id: str,
+    as_of: datetime,
+    targets: list[Target],
+    published: Mapping[str, int] | None = None,
+) -> dbt.DbtRun:
+    """dbt's verification tests on the live tables after publishing: the KPI verification stored with the job.
+
+    `published`: the rows the job added per entity, whose tables get fresh statistics first when
+    they grew by much (`refresh_statistics`).
+    """
     record_targets(store, job_id, targets)  # the same rows again, or those of a job recorded before they were kept
+    refresh_statistics(store, published or {})
     return dbt.run_job_tests(store, "verification", _job(job_id, tenant_id, as_of))
+
+
+# PostgreSQL's autovacuum analyzes a table once a tenth of it changed, but a while later: until
+# then the planner takes a table that just doubled for the size it had, and may loop over it.
+GROWN_SHARE = 0.1
+
+
+def refresh_statistics(store: Store, published: Mapping[str, int]) -> list[str]:
+    """ANALYZE the CRM tables a job grew by more than GROWN_SHARE of the rows the planner knew of.
+
+    Verification and the report read the live tables right after publishing; a table a big job
+    just filled (or an empty one it started) would otherwise be planned as the size it had. A
+    small job on a big table costs nothing here. Returns the tables analyzed (none on DuckDB,
+    whose planner reads the tables' current sizes itself).
+    """
+    grown = [entity for entity, n in published.items() if n > 0 and entity in ENTITIES]
+    if store.backend != "postgres" or not grown:
+        return []
+    known = {
+        str(row["relname"]): float(row["reltuples"])
+        for row in store.query("SELECT relname, reltuples FROM pg_class WHERE oid = ANY(?::regclass[])", (grown,))
+    }
+    # reltuples is -1 for a table never analyzed, 0 for one analyzed empty
+    stale = [e for e in grown if published[e] > GROWN_SHARE * max(known.get(e, -1.0), 0.0)]
+    if stale:
+        store.execute(f"ANALYZE {', '.join(stale)}")
+    return stale
 
 
 def summary(run: dbt.DbtRun) -> dict[str, Any]:

@@ -610,7 +610,8 @@ def verify(run: JobRun, prepared: Prepared) -> dict[str, Any]:
 
 
 def _verify(run: JobRun, tenant_id: str, as_of: datetime, targets: list[dict[str, Any]]) -> dict[str, Any]:
-    result = dbt_audit.verify_published(run.store, run.job.id, tenant_id, as_of, targets)
+    published = (run.job.metrics_json or {}).get("byEntity") or {}
+    result = dbt_audit.verify_published(run.store, run.job.id, tenant_id, as_of, targets, published)
     verdict = "passed" if result.success else "FAILED: " + ", ".join(r.name for r in result.failed)
     run.log("verify", f"KPI verification on live tables {verdict}: {len(result.results)} tests", 95)
     return dbt_audit.summary(result)

@@ -81,6 +81,14 @@ class Store(ABC):
     def session_values(self, values: dict[str, str]) -> Iterator[None]:
         """Set named text values on this connection that SQL reads back (the job a compiled test audits)."""
 
+    def companion(self) -> Store | None:
+        """A second connection to the same database, for reads beside this one, or None where there is none.
+
+        It sees what this connection committed, nothing it has not; the caller closes it. DuckDB
+        has none: one process holds the file, and DuckDB spreads a query over the cores itself.
+        """
+        return None
+
     @abstractmethod
     def dbt_env(self) -> dict[str, str]:
         """Environment variables that point dbt's profiles.yml at this database."""

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -283,24 +283,67 @@ def run_job_tests(store: Store, tag: str, job: Mapping[str, str]) -> DbtRun:
     """Run the compiled tests of a tag for one job (job_id, tenant_id, as_of) on the store's connection.
 
     A test passes when its SQL returns no rows, as under `dbt test`; a test whose SQL the database
-    refuses is an error, never a pass.
+    refuses is an error, never a pass. Where the store has a companion connection (PostgreSQL), the
+    tests are shared between the two, each taking the longest one left: they only read, and each
+    keeps a core busy. Results come in the tests' order either way.
     """
-    results = []
     tests = job_tests(store, tag)
-    with store.session_values(dict(job)):
-        for test in tests:
-            started = time.perf_counter()
-            try:
-                failures: int | None = store.count_rows(test.sql)
-                status, message = ("pass", None) if failures == 0 else ("fail", f"Got {failures} results")
-            except ConnectionLost:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the database's refusal becomes the test's error
-                failures, status = None, "error"
-                message = mask_text((str(exc).strip().splitlines() or [type(exc).__name__])[0], store.url)
-            seconds = round(time.perf_counter() - started, 3)
-            results.append(NodeResult(test.name, "test", status, failures, message, seconds))
-    return DbtRun("test", all(r.ok for r in results), tuple(results))
+    # pop() takes the longest SQL first (the projected KPIs): the two connections finish together
+    queue = sorted(tests, key=lambda t: len(t.sql))
+    taken = threading.Lock()
+    results: dict[str, NodeResult] = {}
+
+    def next_test() -> CompiledTest | None:
+        with taken:
+            return queue.pop() if queue else None
+
+    def work(on: Store) -> None:
+        with on.session_values(dict(job)):
+            while (test := next_test()) is not None:
+                try:
+                    results[test.name] = _run_test(on, test)
+                except ConnectionLost:
+                    with taken:
+                        queue.append(test)
+                    raise
+
+    def beside(on: Store) -> None:
+        with suppress(ConnectionLost):  # the companion's loss is not the job's: its test went back
+            work(on)
+
+    companion = store.companion() if len(tests) > 1 else None
+    helper = None
+    if companion is not None:
+        helper = threading.Thread(target=beside, args=(companion,), name="job-tests", daemon=True)
+        helper.start()
+    try:
+        work(store)
+    except BaseException:
+        with taken:
+            queue.clear()  # the job's own connection is gone: the companion stops too
+        raise
+    finally:
+        if helper is not None and companion is not None:
+            helper.join()
+            companion.close()
+    if queue:  # given back by a companion that lost its connection after this one finished
+        work(store)
+    ordered = tuple(results[t.name] for t in tests)
+    return DbtRun("test", all(r.ok for r in ordered), ordered)
+
+
+def _run_test(store: Store, test: CompiledTest) -> NodeResult:
+    started = time.perf_counter()
+    try:
+        failures: int | None = store.count_rows(test.sql)
+        status, message = ("pass", None) if failures == 0 else ("fail", f"Got {failures} results")
+    except ConnectionLost:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the database's refusal becomes the test's error
+        failures, status = None, "error"
+        message = mask_text((str(exc).strip().splitlines() or [type(exc).__name__])[0], store.url)
+    seconds = round(time.perf_counter() - started, 3)
+    return NodeResult(test.name, "test", status, failures, message, seconds)
 
 
 def run_models(store: Store) -> DbtRun:

@@ -170,6 +170,14 @@ class PostgresStore(Store):
                 for name in values:
                     self._execute("SELECT set_config(?, '', false)", (f"demogen.{name}",))
 
+    def companion(self) -> PostgresStore | None:
+        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            return None  # inside a transaction: another connection would not see its rows
+        try:
+            return PostgresStore(self.url)
+        except DemogenError:
+            return None  # no second connection to be had (max_connections): this one does
+
     def dbt_env(self) -> dict[str, str]:
         parts = urlsplit(self.url)
         return {

@@ -7,14 +7,17 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import closing
 from decimal import Decimal
 
 import pytest
 
+from flows.engine import audit
 from flows.engine.run import apply_plan
 from flows.store import Store, open_store
 from flows.store import dbt_runner as dbt
 from flows.store.paths import PROJECT_ROOT
+from flows.store.postgres_store import PostgresStore
 from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
 from tests.helpers import present
 
@@ -160,3 +163,56 @@ def test_tests_compiled_for_another_database_are_compiled_again(
         assert {t["status"] for t in present(second.diff_report_json)["audit"]["tests"]} == {"pass"}
     finally:
         shutil.rmtree(dbt.work_dir_path(copy_url, "duckdb"), ignore_errors=True)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_job_that_grew_the_live_tables_gives_them_statistics_before_verifying(store: Store, tenant) -> None:
+    """The tables a job filled are analyzed before verification and the report read them; a small addition is not."""
+    job = apply_plan(store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW)
+    assert job.status == "completed"
+    tables = ("companies", "contacts", "deals", "activities")
+    known = {
+        r["relname"]: int(r["reltuples"])
+        for r in store.query("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(?)", (list(tables),))
+    }
+    counted = {t: int(store.scalar(f"SELECT count(*) FROM {t}")) for t in tables}
+    assert known == counted
+    assert audit.refresh_statistics(store, dict.fromkeys(tables, 1)) == [t for t in tables if counted[t] < 10]
+    assert audit.refresh_statistics(store, {"contacts": counted["contacts"]}) == ["contacts"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_the_tests_share_two_connections_and_a_lost_companion_leaves_the_verdict_whole(
+    store: Store, tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the tests run on the job's connection and a companion; when the server ends the
+    companion's session, the job's connection runs what it left, and judges the job the same way."""
+    seen: dict[str, dict[str, str]] = {}
+    pids: set[int] = set()
+
+    class Counted(PostgresStore):
+        def count_rows(self, sql: str) -> int:
+            pids.add(int(self.conn.info.backend_pid))
+            return super().count_rows(sql)
+
+    def compare(store: Store, job) -> None:
+        values = {"job_id": job.id, "tenant_id": tenant.id, "as_of": NOW.isoformat()}
+        seen["both"] = _statuses(dbt.run_job_tests(store, "audit", values))
+        doomed = PostgresStore(store.url)
+        store.scalar("SELECT pg_terminate_backend(?) AS done", (doomed.conn.info.backend_pid,))
+        with monkeypatch.context() as patched:
+            patched.setattr(PostgresStore, "companion", lambda self: doomed)
+            seen["companion lost"] = _statuses(dbt.run_job_tests(store, "audit", values))
+        with monkeypatch.context() as patched, closing(Counted(store.url)) as counted:
+            patched.setattr(PostgresStore, "companion", lambda self: Counted(self.url))
+            seen["counted"] = _statuses(dbt.run_job_tests(counted, "audit", values))
+        raise Stop("compared")
+
+    job = apply_plan(
+        store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW, hooks={"before_publish": compare}
+    )
+
+    assert job.status == "failed" and job.error_message == "compared"
+    assert seen["both"] == dict.fromkeys(AUDIT_TESTS, "pass")
+    assert seen["companion lost"] == seen["both"] == seen["counted"]
+    assert len(pids) == 2
