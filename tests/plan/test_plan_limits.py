@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -75,11 +74,10 @@ def test_a_range_of_more_than_a_century_is_refused() -> None:
 
 
 def test_a_plan_of_too_many_months_is_refused_before_its_months_are_read() -> None:
-    months = "".join(f"  - month: '{1900 + i // 12}-{i % 12 + 1:02d}'\n" for i in range(10_000))
-    started = time.perf_counter()
+    # Every month is malformed: had any been read, the error would name it instead of the count.
+    months = "".join(f"  - month: 'month {i}'\n" for i in range(10_000))
     message = yaml_error(HEAD + months)
     assert message == f"plan text: not a valid plan: months: a plan holds at most {MAX_PLAN_MONTHS} months, got 10,000"
-    assert time.perf_counter() - started < 5  # a 10,000-month plan took 17 s to validate
     allowed = "".join(f"  - month: '{2000 + i // 12}-{i % 12 + 1:02d}'\n" for i in range(MAX_PLAN_MONTHS))
     assert len(parse_plan(HEAD + allowed, "yaml").months) == MAX_PLAN_MONTHS
 
