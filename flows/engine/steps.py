@@ -48,6 +48,7 @@ from flows.store.tenants import Tenant, resolve_tenant
 from generators import EntityFrames, generate_plan
 from generators.calendar import month_index, month_of, month_start
 from generators.errors import DemogenError
+from generators.frames import ENTITIES
 from generators.metrics import METRICS
 
 log = logging.getLogger(__name__)
@@ -622,6 +623,10 @@ def _report(run: JobRun, tenant: Tenant, before: Mapping[str, MonthKpis], verifi
     diff.update({key: inputs.get(key) for key in ("targets", "audit", "asOf", "warnings", "preview", "changes")})
     diff["verification"] = verified
     if inputs.get("asOf"):
+        if run.store.backend == "postgres":
+            # A publish may have grown the tables many times over: without fresh statistics the
+            # planner joins the realism view's activities and deals row by row.
+            run.store.execute(f"ANALYZE {', '.join(ENTITIES)}")
         diff["realism"] = realism(run.store, tenant, datetime.fromisoformat(inputs["asOf"]), job_id=run.job.id)
     run.job = update_job(run.store, run.job, after_kpis_json=snapshot(after), diff_report_json=diff)
     run.log("report", f"after-KPIs and the diff report stored; all targets met: {diff['allTargetsMet']}", 100)
