@@ -15,9 +15,14 @@ new process, timed from its start to its exit; its peak RSS is its own (VmHWM, s
            Snowfakery is installed in a throwaway venv. Goal: demogen >= 4x Snowfakery's rows/s.
   million  a 1,000,000-record patch (6 months) on a fresh database, both backends: records/s
            end to end (goal >= 100,000/s) and the process's peak RSS (goal < 1 GB).
+  reconcile
+           a tenant of 1,000,000 demo records (6 months, made by `demogen apply` of a DELTAS plan)
+           lowered 20%: a RECONCILE TARGETS plan at 80% of every metric of its months, against
+           an ADDITIVE TARGETS plan at 120% on a copy of the same tenant, run after it. Rows
+           touched (created, modified, soft-deleted), wall time and peak RSS of each, and the ratio.
 
     .venv/bin/python -m benchmarks.bench_apply [--backend duckdb|postgres|both]
-        [--part example peer million] [--quick] [--no-record] [--postgres-url URL]
+        [--part example peer million reconcile] [--quick] [--no-record] [--postgres-url URL]
 
 Results: benchmarks/results/apply.json (merged per part and backend) and the
 "## Apply through the CLI" section of benchmarks/RESULTS.md, rewritten from that file.
@@ -38,6 +43,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
 from importlib.metadata import version
 from itertools import pairwise
 from pathlib import Path
@@ -47,7 +53,10 @@ import yaml
 
 from benchmarks.bench_engine import machine, write_markdown
 from benchmarks.engine_fixtures import ROOT, Databases, add_tenant, databases, load_synthetic, settle
+from flows.kpis.reads import MonthKpis, monthly_kpis
 from flows.store import connect
+from flows.store.tenants import resolve_tenant
+from generators.metrics import METRICS
 
 RESULTS_JSON = ROOT / "benchmarks" / "results" / "apply.json"
 SECTION = "## Apply through the CLI"
@@ -183,6 +192,8 @@ class Applied:
     peak_rss_mb: int
     records: int
     steps_s: dict[str, float]
+    modified: int = 0
+    deleted: int = 0
 
     @property
     def records_per_s(self) -> float:
@@ -219,7 +230,8 @@ def apply(plan: Path, url: str, expect: int | None) -> Applied:
             f"{created} records created, expected {expect}"
         )
     steps = step_seconds(job["logs"], started, started + timedelta(seconds=ran.wall_s))
-    return Applied(ran.wall_s, ran.peak_rss_mb, created, steps)
+    metrics = job["metrics"]
+    return Applied(ran.wall_s, ran.peak_rss_mb, created, steps, metrics["recordsModified"], metrics["recordsDeleted"])
 
 
 @dataclass
@@ -248,16 +260,18 @@ def load() -> list[float]:
     return [round(x, 1) for x in os.getloadavg()]
 
 
-def blank_database(dbs: Databases) -> str:
-    """A database as `demogen init` leaves it (the schema and the dbt views), to copy for every other one.
-
-    Initialised by the CLI in its own process: this one never opens a database through dbt, so
-    it holds no DuckDB file that a `demogen apply` would then wait for.
-    """
-    url = dbs.new("bench_apply_blank")
+def init(url: str) -> None:
+    """`demogen init` in its own process: this one never opens a database through dbt, so it holds
+    no DuckDB file that a `demogen apply` would then wait for."""
     ran = run_process([sys.executable, "-m", "flows.cli.main", "init", "--database", url], cli_env())
     if ran.returncode:
         raise SystemExit(f"demogen init exited {ran.returncode}: {ran.stderr.strip()[-2000:]}")
+
+
+def blank_database(dbs: Databases) -> str:
+    """A database as `demogen init` leaves it (the schema and the dbt views), to copy for every other one."""
+    url = dbs.new("bench_apply_blank")
+    init(url)
     return url
 
 
@@ -434,6 +448,83 @@ def bench_million(dbs: Databases, blank: str, work: Path, runs: int, records: in
     return {"runs": runs, "load_average": [load_before, load()]} | series.summary()
 
 
+# --- reconcile -------------------------------------------------------------------------------------
+
+RECONCILE_TENANT = "shrink"
+DOWN, UP = Decimal("0.8"), Decimal("1.2")
+
+
+def scaled(kpis: MonthKpis, factor: Decimal) -> dict[str, int | str]:
+    """Every metric of a month times `factor`: counts rounded down, money to the cent."""
+    values: dict[str, int | str] = {}
+    for metric in METRICS:
+        value = Decimal(str(kpis[metric.name])) * factor
+        values[metric.name] = int(value) if metric.kind == "count" else str(value.quantize(Decimal("0.01"), ROUND_DOWN))
+    return values
+
+
+def targets_plan(slug: str, seed: str, mode: str, kpis: dict[str, MonthKpis], factor: Decimal) -> dict[str, Any]:
+    """A TARGETS plan putting every metric of every month at `factor` times what it reads, exactly."""
+    return {
+        "tenant": slug,
+        "mode": mode,
+        "planType": "targets",
+        "seed": seed,
+        "months": [{"month": m, "metrics": scaled(k, factor)} for m, k in sorted(kpis.items())],
+        "tolerances": {"countTolerance": 0, "valueTolerance": 0},
+    }
+
+
+def read_kpis(url: str, slug: str, months: list[str]) -> dict[str, MonthKpis]:
+    with connect(url) as store:
+        return monthly_kpis(store, resolve_tenant(store, slug), months[0], months[-1])
+
+
+def touched(applied: Applied) -> int:
+    return applied.records + applied.modified + applied.deleted
+
+
+def case(applied: Applied) -> dict[str, Any]:
+    return {
+        "created": applied.records,
+        "modified": applied.modified,
+        "soft_deleted": applied.deleted,
+        "wall_s": round(applied.wall_s, 2),
+        "rows_touched_per_s": round(touched(applied) / applied.wall_s),
+        "peak_rss_mb": applied.peak_rss_mb,
+        "steps_s": applied.steps_s,
+    }
+
+
+def bench_reconcile(dbs: Databases, blank: str, work: Path, records: int) -> dict[str, Any]:
+    """The tenant made once by `demogen apply`; RECONCILE down 20% and ADDITIVE up 20% each on a copy of it."""
+    load_before = load()
+    base = dbs.new("bench_apply_reconcile_base", blank)
+    init(base)  # a copy's compiled tests name the database they were compiled on: as a user's, compiled at init
+    add_tenants(base, [RECONCILE_TENANT])
+    per_month = records // len(MILLION_MONTHS)
+    plan = write_plan(work, deltas_plan(RECONCILE_TENANT, "base", MILLION_MONTHS, per_month))
+    made = apply(plan, base, records_of(crm_month(per_month)) * len(MILLION_MONTHS))
+    print(f"  tenant of {made.records:,} records made in {made.wall_s:.1f} s", flush=True)
+    kpis = read_kpis(base, RECONCILE_TENANT, MILLION_MONTHS)
+    down, up = dbs.new("bench_apply_reconcile_down", base), dbs.new("bench_apply_reconcile_up", base)
+    init(down)
+    init(up)
+    lowered = apply(write_plan(work, targets_plan(RECONCILE_TENANT, "down", "reconcile", kpis, DOWN)), down, None)
+    print(f"  reconcile down 20%: {lowered.wall_s:.1f} s, {touched(lowered):,} rows touched", flush=True)
+    raised = apply(write_plan(work, targets_plan(RECONCILE_TENANT, "up", "additive", kpis, UP)), up, None)
+    print(f"  additive up 20%: {raised.wall_s:.1f} s, {touched(raised):,} rows touched", flush=True)
+    return {
+        "tenant_records": made.records,
+        "months": len(MILLION_MONTHS),
+        "load_average": [load_before, load()],
+        "made": case(made),
+        "reconcile": case(lowered),
+        "additive": case(raised),
+        "ratio": round(lowered.wall_s / raised.wall_s, 2),
+    }
+
+
 # --- report ----------------------------------------------------------------------------------------
 
 
@@ -549,6 +640,42 @@ def render(report: dict[str, Any]) -> str:
                 f"{r['load_average'][0]} → {r['load_average'][1]} |"
             )
         lines.append("")
+    if "reconcile" in parts:
+        first = next(iter(parts["reconcile"].values()))
+        lines += [
+            f"### RECONCILE of a {first['tenant_records']:,}-record tenant down 20%, beside ADDITIVE up 20%",
+            "",
+            f"A tenant of {first['tenant_records']:,} demo records over {first['months']} months, made by "
+            "`demogen apply` of a DELTAS plan in the same mix on a fresh database (its figures on the first line). "
+            "Then, each on a copy of that database initialised by `demogen init` (which compiles the audit tests, as "
+            "for a user's database): a RECONCILE TARGETS plan putting every metric of every month at "
+            "80% of what it reads (exactly: both tolerances 0), and an ADDITIVE TARGETS plan at 120%. Rows touched "
+            "are the job's records created, modified and soft-deleted. One run each, RECONCILE first. RECONCILE "
+            "chooses its changes in `prepare` before the job row exists, so its `start-up` holds that planning "
+            "(reading the months' rows and picking those to edit and soft-delete). "
+            f"{_recorded(parts['reconcile'])}",
+            "",
+            "| backend | job | created | modified | soft-deleted | wall | rows touched/s | peak RSS | steps, s |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for backend, r in parts["reconcile"].items():
+            for name, label in (
+                ("made", "ADDITIVE, the tenant"),
+                ("reconcile", "RECONCILE −20%"),
+                ("additive", "ADDITIVE +20%"),
+            ):
+                c = r[name]
+                lines.append(
+                    f"| {backend} | {label} | {c['created']:,} | {c['modified']:,} | {c['soft_deleted']:,} | "
+                    f"**{c['wall_s']:.1f} s** | {c['rows_touched_per_s']:,} | {c['peak_rss_mb']:,} MB | "
+                    f"{_steps(c['steps_s'])} |"
+                )
+        lines.append("")
+        ratios = ", ".join(
+            f"{backend} **{r['ratio']:.2f}×** (load average {r['load_average'][0]} → {r['load_average'][1]})"
+            for backend, r in parts["reconcile"].items()
+        )
+        lines += [f"RECONCILE −20% / ADDITIVE +20%, wall time: {ratios}.", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -570,7 +697,7 @@ def record(report: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--backend", choices=["duckdb", "postgres", "both"], default="both")
-    parts = ["example", "peer", "million"]
+    parts = ["example", "peer", "million", "reconcile"]
     parser.add_argument("--part", nargs="+", choices=parts, default=parts)
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each; records nothing")
     parser.add_argument("--example-runs", type=int, default=4, help="example: runs on each database")
@@ -581,13 +708,14 @@ def main() -> None:
     parser.add_argument("--snowfakery", metavar="PATH", help="peer: a snowfakery 4.2.1 command (default: install)")
     parser.add_argument("--million-runs", type=int, default=1)
     parser.add_argument("--million-records", type=int, default=1_000_000)
+    parser.add_argument("--reconcile-records", type=int, default=1_000_000, help="reconcile: the tenant's records")
     parser.add_argument("--postgres-url", help="a server to create the benchmark databases on")
     parser.add_argument("--no-record", action="store_true", help="do not write benchmarks/results or RESULTS.md")
     args = parser.parse_args()
     if args.quick:
         args.example_runs, args.peer_runs, args.million_runs = 1, 1, 1
         args.target_records, args.other_records = 10_000, 20_000
-        args.peer_records, args.million_records = 2_000, 12_000
+        args.peer_records, args.million_records, args.reconcile_records = 2_000, 12_000, 12_000
         args.no_record = True
 
     command = " ".join([".venv/bin/python -m benchmarks.bench_apply", *sys.argv[1:]])
@@ -617,6 +745,11 @@ def main() -> None:
                     print(f"{backend}: a {args.million_records:,}-record patch", flush=True)
                     results.setdefault("million", {})[backend] = bench_million(
                         dbs, blank, work, args.million_runs, args.million_records
+                    )
+                if "reconcile" in args.part:
+                    print(f"{backend}: RECONCILE of a {args.reconcile_records:,}-record tenant down 20%", flush=True)
+                    results.setdefault("reconcile", {})[backend] = bench_reconcile(
+                        dbs, blank, work, args.reconcile_records
                     )
     recorded = "(not recorded)" if args.no_record else datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     for by_backend in results.values():  # parts are recorded one by one: each says when, and by what command

@@ -49,6 +49,18 @@ def discard_drafts(store: Store, job_id: str) -> None:
             store.execute(f"DELETE FROM {draft_table(entity)} WHERE demo_job_id = ?", (job_id,))
 
 
+def _changed_rows(store: Store, entity: str) -> str:
+    """The drafts an UPDATE of `entity` reads its new versions from.
+
+    DuckDB: in the order of the live rows they replace. DuckDB updates rows that arrive in their
+    table's order quickly, and rows in any other order slowly, each storage vector they land in
+    growing a chain of versions: 13,000 contacts of 50,000 took 40 s instead of 0.2 s.
+    """
+    if store.backend != "duckdb":
+        return draft_table(entity)
+    return f"(SELECT d.* FROM {draft_table(entity)} AS d JOIN {entity} AS live ON live.id = d.id ORDER BY live.rowid)"
+
+
 def publish_changes(store: Store, job_id: str, modified: dict[str, list[str]], deleted: dict[str, list[str]]) -> int:
     """Keep the before-images of the existing rows the job drafted anew, then update them from their drafts
     (call inside the publishing transaction, before publish_drafts). Returns the rows changed.
@@ -66,7 +78,7 @@ def publish_changes(store: Store, job_id: str, modified: dict[str, list[str]], d
         columns = [c.name for c in COLUMNS[entity] if not c.key and c.name not in ("tenant_id", "demo_job_id")]
         assignments = ", ".join(f"{c} = d.{c}" for c in columns)
         n = store.execute(
-            f"UPDATE {entity} SET {assignments} FROM {draft_table(entity)} AS d "
+            f"UPDATE {entity} SET {assignments} FROM {_changed_rows(store, entity)} AS d "
             f"WHERE d.demo_job_id = ? AND {entity}.id = d.id AND {entity}.tenant_id = d.tenant_id "
             f"AND {entity}.demo_generated AND {entity}.id IN (SELECT unnest(?::UUID[]))",
             (job_id, ids),

@@ -173,18 +173,14 @@ class _Planner:
         )
         return [_plain(r) for r in rows]
 
-    def _children(self, table: str, column: str, ids: list[str], *, whole: bool = False) -> dict[str, list[Row]]:
-        """Live rows of `table` whose `column` is one of ids, by that id (rows this job deletes left out).
-
-        `whole`: every column of the rows, as they would be changed; else their id and provenance.
-        """
+    def _children(self, table: str, column: str, ids: list[str]) -> dict[str, list[Row]]:
+        """Live rows of `table` whose `column` is one of ids, by that id (rows this job deletes left out):
+        their id, provenance and creation time (`_whole` reads all the columns of those that change)."""
         if not ids:
             return {}
-        what = "*" if whole else f"id, demo_generated, created_at, {column}"
-        if table == "activities" and not whole:
-            what += ", subject"
+        subject = ", subject" if table == "activities" else ""  # which step of a deal's story it tells
         rows = self.store.query(
-            f"SELECT {what} FROM {table} "
+            f"SELECT id, demo_generated, created_at, {column}{subject} FROM {table} "
             f"WHERE tenant_id = ? AND deleted_at IS NULL AND {column} IN (SELECT unnest(?::UUID[]))",
             (self.tenant.id, ids),
         )
@@ -196,6 +192,15 @@ class _Planner:
 
     def _activities_of(self, column: str, ids: list[str]) -> dict[str, list[Row]]:
         return self._children("activities", column, ids)
+
+    def _whole(self, table: str, ids: list[str]) -> dict[str, Row]:
+        """Every column of the rows with these ids, by id: in one query, however many there are."""
+        if not ids:
+            return {}
+        rows = self.store.query(
+            f"SELECT * FROM {table} WHERE tenant_id = ? AND id IN (SELECT unnest(?::UUID[]))", (self.tenant.id, ids)
+        )
+        return {r["id"]: r for r in map(_plain, rows)}
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -221,7 +226,8 @@ class _Planner:
         demo = [
             r for r in rows if r["demo_generated"] and all(a["demo_generated"] for a in activities.get(r["id"], []))
         ]
-        fixed = [r for r in rows if r not in demo]
+        demo_ids = {r["id"] for r in demo}
+        fixed = [r for r in rows if r["id"] not in demo_ids]
         by_kind: dict[str, list[Row]] = {"won": [], "open": [], "lost": []}
         # Deals without activities first, then the most recent: the least that goes with them.
         for r in sorted(demo, key=lambda r: bool(activities.get(r["id"]))):
@@ -233,16 +239,19 @@ class _Planner:
         if gone_won > len(by_kind["won"]):
             raise _Refused("closedWonCount", sum(self._kind(r) == "won" for r in fixed), month)
         others = by_kind["open"] + by_kind["lost"] if d.get("pipelineAddedValue") is not None else by_kind["lost"]
-        others = others + [r for r in by_kind["open"] + by_kind["lost"] if r not in others]
+        first = {r["id"] for r in others}
+        others = others + [r for r in by_kind["open"] + by_kind["lost"] if r["id"] not in first]
         if gone_other > len(others):
             raise _Refused("dealsCreated", len(fixed), month)
-        for r in by_kind["won"][:gone_won] + others[:gone_other]:
+        gone = by_kind["won"][:gone_won] + others[:gone_other]
+        detached = self._whole("activities", [a["id"] for r in gone for a in activities.get(r["id"], [])])
+        for r in gone:
             self._delete("deals", r)
             for a in activities.get(r["id"], []):
                 if a["subject"] in SUBJECT_STEPS and self._may_delete_activity(a):
-                    self._cascade(a)  # a step of the deal's story means nothing without the deal
+                    self._cascade(detached[a["id"]])  # a step of the deal's story means nothing without it
                 else:  # the activity stays in its contact's history
-                    self._change("activities", self._whole_activity(a), deal_id=None)
+                    self._change("activities", detached[a["id"]], deal_id=None)
         won_left = by_kind["won"][gone_won:]
         to_lose = fewer_won - gone_won
         if to_lose:
@@ -326,14 +335,14 @@ class _Planner:
             key=lambda r: r["created_at"],  # older than every contact of the month: after it, any of their activities
             default=None,
         )
-        for r in demo:
-            if r["id"] not in self.changes.deleted["contacts"]:
-                continue
+        gone = [r for r in demo if r["id"] in self.changes.deleted["contacts"]]
+        orphans = self._whole("activities", [a["id"] for r in gone for a in activities.get(r["id"], [])])
+        for r in gone:
             for a in activities.get(r["id"], []):
                 if self._may_delete_activity(a) or heir is None:
-                    self._cascade(a)
+                    self._cascade(orphans[a["id"]])
                 else:  # the month's activity target is met already: the activity moves to the oldest contact
-                    self._change("activities", self._whole_activity(a), contact_id=heir["id"])
+                    self._change("activities", orphans[a["id"]], contact_id=heir["id"])
 
     def _may_delete_activity(self, activity: Row) -> bool:
         """Whether the month of the activity may lose it: a month of the plan that leaves activities free,
@@ -354,7 +363,7 @@ class _Planner:
             return
         rows = self._rows("companies", month)
         ids = [r["id"] for r in rows if r["demo_generated"]]
-        dependents = {t: self._children(t, "company_id", ids, whole=True) for t in ("contacts", "deals", "activities")}
+        dependents = {t: self._children(t, "company_id", ids) for t in ("contacts", "deals", "activities")}
 
         def load(company: Row) -> list[tuple[str, Row]]:
             return [(t, r) for t in dependents for r in dependents[t].get(company["id"], [])]
@@ -363,25 +372,26 @@ class _Planner:
         movable.sort(key=lambda r: len(load(r)))  # stable: the most recent first among equals
         need = -int(delta)
         chosen = movable[:need]
-        kept = [r for r in rows if r not in chosen]
+        gone = {r["id"] for r in chosen}
+        kept = [r for r in rows if r["id"] not in gone]
         heir = min(kept, key=lambda r: r["created_at"], default=None)  # before every company of the month
         if need > len(movable) or (heir is None and any(load(r) for r in chosen)):
             raise _Refused("companiesCreated", len(rows) - len(movable), month)
+        moving = {
+            t: self._whole(t, [r["id"] for c in chosen for r in dependents[t].get(c["id"], [])]) for t in dependents
+        }
         for company in chosen:
             for table, row in load(company):
                 if heir is not None:  # always, when there is anything to move (checked above)
-                    self._change(table, row, company_id=heir["id"])
+                    self._change(table, moving[table][row["id"]], company_id=heir["id"])
             self._delete("companies", company)
 
     # --- activities --------------------------------------------------------------------------
 
-    def _whole_activity(self, activity: Row) -> Row:
-        return _plain(self.store.query("SELECT * FROM activities WHERE id = ?", (activity["id"],))[0])
-
-    def _cascade(self, activity: Row) -> None:
-        if activity["id"] in self.changes.deleted["activities"]:
+    def _cascade(self, row: Row) -> None:
+        """Soft-delete an activity of a deleted contact (`row`: all its columns), counted against its month."""
+        if row["id"] in self.changes.deleted["activities"]:
             return
-        row = self._whole_activity(activity)
         self._delete("activities", row)
         self.cascaded[month_of(row["created_at"], self.tenant.timezone)] += 1
 

@@ -629,7 +629,7 @@ def _report(run: JobRun, tenant: Tenant, before: Mapping[str, MonthKpis], verifi
     diff = diff_report(before, after, inputs.get("targets") or [])
     diff.update({key: inputs.get(key) for key in ("targets", "audit", "asOf", "warnings", "preview", "changes")})
     diff["verification"] = verified
-    if inputs.get("asOf"):
+    if inputs.get("asOf"):  # verify gave the tables this job grew fresh statistics for this read
         diff["realism"] = realism(run.store, tenant, datetime.fromisoformat(inputs["asOf"]), job_id=run.job.id)
     run.job = update_job(run.store, run.job, after_kpis_json=snapshot(after), diff_report_json=diff)
     run.log("report", f"after-KPIs and the diff report stored; all targets met: {diff['allTargetsMet']}", 100)

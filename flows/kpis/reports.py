@@ -96,8 +96,15 @@ def records_created(job: PatchJob) -> dict[str, int]:
     return dict(metrics.get("byRecordType") or metrics.get("byEntity", {}))
 
 
+CHANGED_TITLE = "Demo-generated records changed"
+CHANGED_COLUMNS = ("Month", "Entity", "Modified", "Soft-deleted")
+
+
 def records_changed(job: PatchJob) -> list[tuple[str, str, int, int]]:
-    """RECONCILE's existing rows per month and entity: (month, entity, modified, soft-deleted)."""
+    """RECONCILE's existing rows per month and entity: (month, entity, modified, soft-deleted).
+
+    Every export shows them under `CHANGED_TITLE`, and only when there are some: a job that
+    changed no existing row (every ADDITIVE job) shows no such section at all."""
     changes = (job.diff_report_json or {}).get("changes") or {}
     rows = []
     for month, counts in sorted(changes.items()):
@@ -129,13 +136,22 @@ def applied_validation(job: PatchJob) -> dict[str, Any]:
 
 
 def to_json(job: PatchJob, names: JobNames | None = None) -> str:
+    """The job as the API shows it, with names; `recordsChanged` lists the existing rows a RECONCILE job changed."""
     names = names or JobNames.unknown(job)
     response = job.to_response() | {"tenantName": names.tenant, "createdByName": names.created_by}
+    changed = records_changed(job)
+    if changed:
+        response["recordsChanged"] = [
+            {"month": month, "entity": entity, "modified": m, "softDeleted": d} for month, entity, m, d in changed
+        ]
     return json.dumps(response, indent=2, default=str)
 
 
 def to_csv(job: PatchJob, names: JobNames | None = None) -> str:
-    """One row per month and metric; the tenant and creator by name close each row, for spreadsheets that filter."""
+    """One row per month and metric; the tenant and creator by name close each row, for spreadsheets that filter.
+
+    A job that changed existing rows adds, after a blank line, a second table of its own header:
+    one row per month and entity with the rows modified and soft-deleted."""
     names = names or JobNames.unknown(job)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -158,6 +174,11 @@ def to_csv(job: PatchJob, names: JobNames | None = None) -> str:
                     names.created_by,
                 ]
             )
+    changed = records_changed(job)
+    if changed:
+        writer.writerow([])
+        writer.writerow(["month", "entity", "modified", "soft_deleted", "tenant", "created_by"])
+        writer.writerows([*row, names.tenant, names.created_by] for row in changed)
     return out.getvalue()
 
 
@@ -197,8 +218,7 @@ def to_markdown(job: PatchJob, names: JobNames | None = None) -> str:
         lines += [f"- {entity.title()}: {n:,}" for entity, n in created.items()]
     changed = records_changed(job)
     if changed:
-        lines += ["", "## Demo-generated records changed", "", "| Month | Entity | Modified | Soft-deleted |"]
-        lines += ["|---|---|---:|---:|"]
+        lines += ["", f"## {CHANGED_TITLE}", "", "| " + " | ".join(CHANGED_COLUMNS) + " |", "|---|---|---:|---:|"]
         lines += [f"| {month} | {entity} | {m:,} | {d:,} |" for month, entity, m, d in changed]
     verification = (job.diff_report_json or {}).get("verification")
     if verification:
@@ -264,6 +284,18 @@ def _realism_html(figures: Mapping[str, Any]) -> str:
     return f"<table>{summary}</table>" + (f"<table><tr>{heads}</tr>{stages}</table>" if rows else "")
 
 
+def _changed_html(changed: list[tuple[str, str, int, int]]) -> str:
+    """The existing rows a job modified and soft-deleted, per month and entity; nothing when it changed none."""
+    if not changed:
+        return ""
+    heads = "".join(f"<th>{c}</th>" for c in CHANGED_COLUMNS)
+    rows = "".join(
+        f"<tr><td>{html.escape(month)}</td><td>{html.escape(entity)}</td><td>{m:,}</td><td>{d:,}</td></tr>"
+        for month, entity, m, d in changed
+    )
+    return f"<h2>{CHANGED_TITLE}</h2>\n<table><tr>{heads}</tr>\n{rows}</table>\n"
+
+
 def to_html(job: PatchJob, names: JobNames | None = None) -> str:
     months = (job.diff_report_json or {}).get("months", [])
     charts = "".join(f"<figure>{_chart(m.name, m.label, months)}</figure>" for m in METRICS) if months else ""
@@ -281,6 +313,7 @@ def to_html(job: PatchJob, names: JobNames | None = None) -> str:
         for r in comparison_rows(job)
     )
     created = "".join(f"<li>{html.escape(e.title())}: {n:,}</li>" for e, n in records_created(job).items())
+    changed = _changed_html(records_changed(job))
     figures = (job.diff_report_json or {}).get("realism")
     realism = f"<h2>Realism of the records created</h2>{_realism_html(figures)}" if figures else ""
     error = f"<p class=error>Error: {html.escape(job.error_message)}</p>" if job.error_message else ""
@@ -305,7 +338,7 @@ figure {{ display: inline-block; margin: 0 1rem 1rem 0; }}
 <table><tr><th>Month</th><th>Metric</th><th>Before</th><th>After</th><th>Delta</th><th>%</th><th>Target</th><th>Pass</th></tr>
 {rows}</table>
 <h2>Records created</h2><ul>{created}</ul>
-{realism}
+{changed}{realism}
 </body></html>
 """
 

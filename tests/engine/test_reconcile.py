@@ -13,7 +13,7 @@ from flows.engine.revert import revert
 from flows.engine.run import apply_plan
 from flows.engine.steps import PlanInvalid, prepare
 from flows.kpis.reads import MonthKpis, monthly_kpis
-from flows.kpis.reports import to_markdown
+from flows.kpis.reports import EXPORTERS, JobNames, to_markdown
 from flows.plan.model import PatchPlan
 from flows.plan.shapes import shape_plan
 from flows.store import Store, open_store
@@ -272,6 +272,65 @@ def test_the_holiday_dip_template_lands_exactly_in_reconcile(store: Store) -> No
     deleted = by_month["2024-11"]["deleted"][first]
     modified = by_month["2024-11"]["modified"].get(first, 0)
     assert f"| 2024-11 | {first} | {modified:,} | {deleted:,} |" in report
+
+
+def _section(text: str, title: str) -> list[str]:
+    """The lines of a Markdown section, from its heading to the blank line before the next one."""
+    lines = text.splitlines()
+    start = lines.index(title)
+    end = next((i for i in range(start + 2, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return lines[start : end - 1]
+
+
+def test_every_export_lists_the_records_changed_per_month_and_entity(store: Store) -> None:
+    created = create_demo_tenant(store, name="Shrink Demo", first=MONTHS[0], last=MONTHS[-1], seed="shrink", now=NOW)
+    tenant = created.tenant
+    plan = _deltas_plan(
+        tenant.slug, {MONTHS[0]: {"leadsCreated": -2, "closedWonCount": -1}, MONTHS[1]: {"leadsCreated": -1}}
+    )
+    job = apply_plan(store, plan, as_of=NOW)
+    assert job.status == "completed", job.error_message
+    names = JobNames(tenant="Shrink Demo (shrink-demo)", created_by="Master Admin")
+    exports = {fmt: export(job, names) for fmt, export in EXPORTERS.items()}
+
+    assert _section(exports["md"], "## Demo-generated records changed") == [
+        "## Demo-generated records changed",
+        "",
+        "| Month | Entity | Modified | Soft-deleted |",
+        "|---|---|---:|---:|",
+        "| 2025-01 | contacts | 0 | 2 |",
+        "| 2025-01 | deals | 1 | 0 |",
+        "| 2025-02 | contacts | 0 | 1 |",
+    ]
+    kpi_rows = len(MONTHS) * len(METRICS)
+    assert exports["csv"].splitlines()[kpi_rows + 1 :] == [
+        "",
+        "month,entity,modified,soft_deleted,tenant,created_by",
+        "2025-01,contacts,0,2,Shrink Demo (shrink-demo),Master Admin",
+        "2025-01,deals,1,0,Shrink Demo (shrink-demo),Master Admin",
+        "2025-02,contacts,0,1,Shrink Demo (shrink-demo),Master Admin",
+    ]
+    assert json.loads(exports["json"])["recordsChanged"] == [
+        {"month": "2025-01", "entity": "contacts", "modified": 0, "softDeleted": 2},
+        {"month": "2025-01", "entity": "deals", "modified": 1, "softDeleted": 0},
+        {"month": "2025-02", "entity": "contacts", "modified": 0, "softDeleted": 1},
+    ]
+    html = exports["html"]
+    start = html.index("<h2>Demo-generated records changed</h2>")
+    assert html[start : html.index("</table>", start) + len("</table>")] == (
+        "<h2>Demo-generated records changed</h2>\n"
+        "<table><tr><th>Month</th><th>Entity</th><th>Modified</th><th>Soft-deleted</th></tr>\n"
+        "<tr><td>2025-01</td><td>contacts</td><td>0</td><td>2</td></tr>"
+        "<tr><td>2025-01</td><td>deals</td><td>1</td><td>0</td></tr>"
+        "<tr><td>2025-02</td><td>contacts</td><td>0</td><td>1</td></tr></table>"
+    )
+
+    # the ADDITIVE job that made the tenant changed no existing row: no section, no extra rows
+    additive = {fmt: export(created.patch_job, names) for fmt, export in EXPORTERS.items()}
+    for fmt in ("md", "html"):
+        assert "Demo-generated records changed" not in additive[fmt], fmt
+    assert len(additive["csv"].splitlines()) == 1 + len(MONTHS) * len(METRICS)
+    assert "recordsChanged" not in json.loads(additive["json"])
 
 
 def test_validate_lists_the_records_to_modify_and_soft_delete(
