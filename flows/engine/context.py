@@ -203,6 +203,9 @@ def load_context(
             "created_at", "id"
         )
     companies = _without(companies, left_out.get("companies", ()))
+    # A contact whose company is gone (soft-deleted, or changed by the same job) takes no new
+    # deal or activity: those copy their contact's company and would point at it.
+    contacts = contacts.filter(pl.col("company_id").is_null() | pl.col("company_id").is_in(companies["id"].implode()))
     # Existing deals matter only to activities on existing contacts (each ties to its contact's latest deal).
     deals = pl.DataFrame(schema=EXISTING_DEALS)
     if any(a.extra_activities for _, a in spans):

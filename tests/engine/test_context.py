@@ -178,3 +178,43 @@ def test_deal_names_in_use_since_the_quarter_began_are_not_generated_again(store
     again = _generate(store, prepared, ctx)
     assert again.deals["name"][0] != taken and again.deals["name"][0].startswith(taken.split(" - ")[0])
     assert again.deals["name"].to_list()[1:] == first.deals["name"].to_list()[1:]
+
+
+def test_a_contact_whose_company_was_deleted_gets_no_new_deal_or_activity(store: Store, tenant) -> None:
+    """A person may soft-delete a company and leave its contacts: new records must not point at it."""
+    t = tenant.id
+    gone, kept = insert_rows(
+        store,
+        "companies",
+        [
+            {
+                "tenant_id": t,
+                "domain": "gone.example",
+                "created_at": datetime(2024, 5, 6, 14, tzinfo=UTC),
+                "deleted_at": datetime(2024, 9, 2, 14, tzinfo=UTC),
+            },
+            {"tenant_id": t, "domain": "kept.example", "created_at": datetime(2024, 5, 7, 14, tzinfo=UTC)},
+        ],
+    )
+    orphan, employee = insert_rows(
+        store,
+        "contacts",
+        [
+            {
+                "tenant_id": t,
+                "company_id": company,
+                "email": f"ada@{domain}",
+                "status": "customer",
+                "created_at": datetime(2024, 6, 3 + n, 14, tzinfo=UTC),
+            }
+            for n, (company, domain) in enumerate(((gone, "gone.example"), (kept, "kept.example")))
+        ],
+    )
+
+    plan = make_plan({MONTH: {"dealsCreated": 4, "closedWonCount": 1, "activitiesCount": 6}})
+    prepared = prepare(store, plan, as_of=NOW)
+    assert _context(store, prepared).contacts["id"].to_list() == [employee]
+    frames = _generate(store, prepared)
+    assert set(frames.deals["company_id"].to_list()) == {kept}
+    assert set(frames.activities["company_id"].drop_nulls().to_list()) <= {kept}
+    assert orphan not in frames.deals["contact_id"].to_list() + frames.activities["contact_id"].to_list()
