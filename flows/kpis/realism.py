@@ -122,11 +122,19 @@ def _activities(store: Store, scope: str, params: tuple[Any, ...]) -> dict[str, 
 
 def _deal_names(store: Store, tenant_id: str, job_id: str | None) -> dict[str, int]:
     """Names held by more than one live deal of a company (with one of the job's deals, for a job)."""
+    # For a job, only the companies its deals went to can hold one of its repeated names.
+    companies = (
+        f" AND company_id IN (SELECT company_id FROM {MODELS_SCHEMA}.realism_deals "
+        "WHERE tenant_id = ? AND demo_job_id = ?)"
+        if job_id
+        else ""
+    )
     mine = "HAVING count(*) > 1" + (" AND count(CASE WHEN demo_job_id = ? THEN 1 END) > 0" if job_id else "")
     row = store.query_one(
         "SELECT count(*) AS names, sum(n) AS deals FROM (SELECT company_id, deal_name, count(*) AS n "
-        f"FROM {MODELS_SCHEMA}.realism_deals WHERE tenant_id = ? GROUP BY company_id, deal_name {mine}) AS repeated",
-        (tenant_id, job_id) if job_id else (tenant_id,),
+        f"FROM {MODELS_SCHEMA}.realism_deals WHERE tenant_id = ?{companies} "
+        f"GROUP BY company_id, deal_name {mine}) AS repeated",
+        (tenant_id, tenant_id, job_id, job_id) if job_id else (tenant_id,),
     )
     row = row or {}
     return {"repeatedNames": int(row.get("names") or 0), "dealsWithRepeatedNames": int(row.get("deals") or 0)}

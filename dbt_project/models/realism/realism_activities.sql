@@ -16,8 +16,11 @@ deals as (
     where not is_deleted
 ),
 
+-- read apart from `deals`: a CTE used twice is materialized whole by PostgreSQL, before any
+-- filter on the view (a tenant, a job) reaches it
 buyers as (
-    select distinct tenant_id, contact_id from deals
+    select distinct tenant_id, contact_id from {{ ref('stg_crm__deals') }}
+    where not is_deleted
 ),
 
 final as (
