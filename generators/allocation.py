@@ -83,6 +83,7 @@ def allocate_month(
     *,
     companies_available: int = 0,
     typical_deal_size: Decimal = Decimal("10000"),
+    settled: bool = False,
 ) -> MonthAllocation:
     """Allocate one month's deltas (metric name -> value, None/missing = no target).
 
@@ -90,6 +91,10 @@ def allocate_month(
     (the tenant's and earlier months' of the same plan): when the plan asks for
     contacts but no companies and there are none, companies are created as a
     consequence (one per CONTACTS_PER_COMPANY contacts).
+    `settled`: every sales cycle begun in the month has run out by the as-of time
+    (`generators.pipeline.is_settled`). A real team has closed such deals by then, so
+    the month keeps open only the one deal that must carry its open pipeline, if any,
+    and loses the rest.
     """
     leads = _count(deltas, "leadsCreated") or 0
     non_lead_contacts = _count(deltas, "contactsCreated") or 0
@@ -109,7 +114,7 @@ def allocate_month(
         if pipeline is not None:
             open_money = pipeline - (won_value if won_value is not None else Decimal(0))
             if open_money > 0:
-                open_needed = max(1, round(open_money / typical_deal_size))
+                open_needed = 1 if settled else max(1, round(open_money / typical_deal_size))
         deals_open, deals_lost = open_needed, 0
     else:
         if won > deals:
@@ -117,6 +122,8 @@ def allocate_month(
         rest = deals - won
         if pipeline is not None and won_value is not None and pipeline == won_value:
             deals_open = 0
+        elif settled:
+            deals_open = 1 if pipeline is not None and rest else 0
         else:
             deals_open = int((rest * OPEN_SHARE).to_integral_value(rounding="ROUND_HALF_UP"))
             if pipeline is not None and rest:

@@ -22,6 +22,7 @@ from generators.errors import GenerationError
 from generators.frames import TS, EntityFrames, conform
 from generators.ids import IdMinter
 from generators.metrics import METRIC_NAMES
+from generators.pipeline import is_settled
 from generators.pools import locale_pools
 from generators.rng import Rng
 from generators.scope import Scope, utc_datetime
@@ -120,6 +121,7 @@ def generate_month(
             deltas,
             companies_available=(companies_before(ctx, month) if companies_available is None else companies_available),
             typical_deal_size=ctx.typical_deal_size,
+            settled=is_settled(month_bounds(month, ctx.timezone)[1], as_of),
         )
     except AllocationError as exc:
         raise GenerationError(f"{month}: {exc}") from exc

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import polars as pl
 
 from generators.rng import Rng
@@ -17,6 +19,11 @@ CYCLE_MEDIAN_DAYS = 45.0  # of a deal of the tenant's typical size
 CYCLE_SIZE_SKEW = 0.35  # a deal twice the typical size takes 2**0.35 ≈ 1.27 times as long
 CYCLE_SPREAD = 0.45  # log-normal spread of cycles around that
 STAGE_NOISE = 0.35  # how far (in stages) a deal may run ahead of or behind its cycle
+
+
+def is_settled(month_end: datetime, as_of: datetime) -> bool:
+    """Whether every sales cycle begun before `month_end` has run out by `as_of`."""
+    return month_end + timedelta(days=CYCLE_DAYS[1]) <= as_of
 
 
 def cycle_days(rng: Rng, n: int, typical_cents: float) -> pl.Expr:

@@ -238,7 +238,11 @@ class _Planner:
         gone_other = fewer_deals - gone_won
         if gone_won > len(by_kind["won"]):
             raise _Refused("closedWonCount", sum(self._kind(r) == "won" for r in fixed), month)
-        others = by_kind["open"] + by_kind["lost"] if d.get("pipelineAddedValue") is not None else by_kind["lost"]
+        # A falling pipeline loses open deals first, but for the last one, which may have to carry
+        # what stays open of it.
+        open_ = by_kind["open"]
+        falling = open_[:-1] + by_kind["lost"] + open_[-1:]
+        others = falling if d.get("pipelineAddedValue") is not None else by_kind["lost"]
         first = {r["id"] for r in others}
         others = others + [r for r in by_kind["open"] + by_kind["lost"] if r["id"] not in first]
         if gone_other > len(others):

@@ -15,8 +15,9 @@ from flows.plan.mixed import contradictions, is_mixed, split_month
 from flows.plan.model import PatchPlan
 from flows.plan.preview import MonthPreview, Preview, month_preview, total_preview
 from generators.allocation import AllocationError, MonthAllocation, allocate_month
-from generators.calendar import month_index, month_of
+from generators.calendar import month_bounds, month_index, month_of
 from generators.metrics import BY_NAME, METRICS
+from generators.pipeline import is_settled
 
 if TYPE_CHECKING:
     from flows.store.tenants import Tenant
@@ -211,7 +212,8 @@ def validate_plan(
             created[month] = month_deltas
             clean_months[month] = (month_deltas, planned, None)
 
-    previews = _allocate(out, clean_months, current, typical_deal_size, companies_existing)
+    settled = {m: is_settled(month_bounds(m, tenant.timezone)[1], now) for m in clean_months}
+    previews = _allocate(out, clean_months, current, typical_deal_size, companies_existing, settled)
     records = sum(preview.allocation.records for preview in previews)
     if records > MAX_PLAN_RECORDS:
         out.error(
@@ -293,6 +295,7 @@ def _allocate(
     current: Mapping[str, Mapping[str, Any]],
     typical_deal_size: Decimal,
     companies_existing: int,
+    settled: Mapping[str, bool],
 ) -> list[MonthPreview]:
     """Allocate the months that passed every rule, in calendar order, as the generators will."""
     previews = []
@@ -301,7 +304,10 @@ def _allocate(
         month_deltas, planned, changed = months[month]
         try:
             allocation: MonthAllocation = allocate_month(
-                month_deltas, companies_available=companies, typical_deal_size=typical_deal_size
+                month_deltas,
+                companies_available=companies,
+                typical_deal_size=typical_deal_size,
+                settled=settled[month],
             )
         except AllocationError as exc:
             out.error("F-6", f"Month {month} cannot be generated: {exc}", month)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
 
-from generators import ACTIVITY_TYPES, Stage, generate_month, generate_plan
+from generators import ACTIVITY_TYPES, Stage, allocate_month, generate_month, generate_plan
 from generators.month import Delta
 from generators.story import (
     CUSTOMER_SUBJECTS,
@@ -192,3 +193,32 @@ def test_an_old_open_deal_is_overdue_not_scheduled_years_ahead():
     assert open_.height and (open_["expected_close_date"] < datetime(2021, 10, 1).date()).all()
     assert (open_["stage_id"] == STAGE_ORDER[-1]).all()
     assert_all_rules(frames, ctx)
+
+
+def test_a_settled_month_keeps_open_only_the_deal_that_carries_its_open_pipeline():
+    """Every cycle begun in 2021-03 ran out long before the as-of time: its deals are closed but
+    for one open (and overdue) deal holding the month's open pipeline, whatever the KPIs."""
+    ctx = make_ctx(created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    deltas: dict[str, Delta] = {
+        "contactsCreated": 20,
+        "dealsCreated": 10,
+        "closedWonCount": 3,
+        "closedWonValue": 30_000,
+        "pipelineAddedValue": 100_000,
+    }
+    frames = generate_month("2021-03", deltas, ctx, as_of=AS_OF, job_id=JOB, seed=6)
+    open_ = frames.deals.filter(pl.col("stage_id").is_in(list(OPEN)))
+    assert open_.height == 1 and Decimal(str(open_["value"].sum())) == Decimal("70000")
+    assert_targets_met(frames, ctx.timezone, [("2021-03", deltas)])
+    assert_all_rules(frames, ctx)
+
+    untargeted = {k: v for k, v in deltas.items() if k != "pipelineAddedValue"}
+    frames = generate_month("2021-03", untargeted, ctx, as_of=AS_OF, job_id=JOB, seed=6)
+    assert frames.deals.filter(pl.col("stage_id").is_in(list(OPEN))).height == 0
+
+
+def test_a_month_whose_cycles_still_run_keeps_its_usual_open_deals():
+    assert allocate_month(EXAMPLE_JANUARY, companies_available=5).deals_open == 3
+    settled = allocate_month(EXAMPLE_JANUARY, companies_available=5, settled=True)
+    assert (settled.deals_won, settled.deals_open, settled.deals_lost) == (3, 1, 4)
+    assert (settled.won_value, settled.open_value) == (Decimal("25000.00"), Decimal("50000.00"))
