@@ -111,17 +111,26 @@ def test_drafts_are_indexed_by_job_alone_and_skip_the_postgres_wal(store: Store,
 
 
 @pytest.mark.postgres
-def test_emails_and_domains_are_looked_up_by_index(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_emails_domains_and_the_deals_of_a_contact_or_company_are_looked_up_by_index(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     store = connect(_empty_database("postgres", request, tmp_path))
     try:
         migrate(store)
+        names = (
+            "idx_companies_tenant_domain",
+            "idx_contacts_tenant_email",
+            "idx_deals_tenant_company",
+            "idx_deals_tenant_contact",
+        )
         rows = store.query(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN (?, ?) ORDER BY indexname",
-            ("idx_companies_tenant_domain", "idx_contacts_tenant_email"),
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN (?, ?, ?, ?) ORDER BY indexname", names
         )
         assert [(r["indexname"], r["indexdef"].split(" USING ")[1]) for r in rows] == [
             ("idx_companies_tenant_domain", "btree (tenant_id, lower((domain)::text))"),
             ("idx_contacts_tenant_email", "btree (tenant_id, lower((email)::text))"),
+            ("idx_deals_tenant_company", "btree (tenant_id, company_id)"),
+            ("idx_deals_tenant_contact", "btree (tenant_id, contact_id)"),
         ]
     finally:
         store.close()

@@ -19,7 +19,7 @@ deals as (
 -- read apart from `deals`: a CTE used twice is materialized whole by PostgreSQL, before any
 -- filter on the view (a tenant, a job) reaches it
 buyers as (
-    select distinct tenant_id, contact_id from {{ ref('stg_crm__deals') }}
+    select * from {{ ref('stg_crm__deals') }}
     where not is_deleted
 ),
 
@@ -35,11 +35,15 @@ final as (
         {{ activity_step('activities.subject') }} as story_step,
         levels.stage_level as deal_level,
         coalesce(activities.created_at > deals.closed_at, false) as is_after_deal_closed,
-        buyers.contact_id is not null as contact_has_deal
+        -- a lookup per activity (an index probe on PostgreSQL), so a job's activities never
+        -- wait for every deal of the database to be grouped by contact
+        exists (
+            select 1 from buyers
+            where buyers.contact_id = activities.contact_id and buyers.tenant_id = activities.tenant_id
+        ) as contact_has_deal
     from activities
     left join deals on activities.deal_id = deals.deal_id and activities.tenant_id = deals.tenant_id
     left join levels on deals.stage_id = levels.stage_id
-    left join buyers on activities.contact_id = buyers.contact_id and activities.tenant_id = buyers.tenant_id
 )
 
 select * from final
