@@ -2,7 +2,9 @@
    the tenant's live rows that may fall in those months (a range the (tenant_id, created_at)
    index serves, so projecting KPIs costs what the job's months hold, not the tenant) plus
    the job's drafts, flagged with is_draft. A draft under the id of a live row is that row's
-   new version (RECONCILE edits and soft-deletes): it stands in for the row. #}
+   new version (RECONCILE edits and soft-deletes): it stands in for the row.
+   The drafts are named twice rather than through one CTE: PostgreSQL materializes a CTE read
+   twice, every column of every draft, before the anti-join sorts it (seconds for 1M drafts). #}
 {% macro published_and_drafts(entity) %}
     {%- set key = {'companies': 'company_id', 'contacts': 'contact_id', 'deals': 'deal_id',
                    'activities': 'activity_id'}[entity] -%}
@@ -15,7 +17,10 @@
         select * from {{ ref('stg_crm__' ~ entity) }} as live
         where tenant_id = {{ job_tenant_id() }}
             and {{ in_target_months_window('created_at') }}
-            and not exists (select 1 from drafts where drafts.{{ key }} = live.{{ key }})
+            and not exists (
+                select 1 from {{ ref('stg_crm__draft_' ~ entity) }} as drafted
+                where drafted.demo_job_id = {{ job_id() }} and drafted.{{ key }} = live.{{ key }}
+            )
     ),
 
     final as (
