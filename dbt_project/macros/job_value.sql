@@ -9,16 +9,19 @@
     {%- if var(name, none) is not none -%}
         cast('{{ var(name) }}' as {{ type }})
     {%- else -%}
-        cast({{ adapter.dispatch('session_value', 'demogen')(name) }} as {{ type }})
+        {{ adapter.dispatch('session_value', 'demogen')(name, type) }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro default__session_value(name) -%}
-    nullif(current_setting('demogen.{{ name }}', true), '')
+{# On PostgreSQL a scalar subquery, read and cast once per query: as a plain expression the
+   setting was read and parsed again for every row a scan or join filter met (a timestamp
+   parsed twice per draft in audit_timestamps). #}
+{% macro default__session_value(name, type) -%}
+    (select cast(nullif(current_setting('demogen.{{ name }}', true), '') as {{ type }}))
 {%- endmacro %}
 
-{% macro duckdb__session_value(name) -%}
-    getvariable('demogen_{{ name }}')
+{% macro duckdb__session_value(name, type) -%}
+    cast(getvariable('demogen_{{ name }}') as {{ type }})
 {%- endmacro %}
 
 {# The job's id, its tenant's id and its as-of instant. #}

@@ -19,8 +19,8 @@ records as (
 located as (
     select
         records.*,
-        extract(hour from records.created_at at time zone tenants.timezone) as local_hour,
-        extract(dow from records.created_at at time zone tenants.timezone) as local_weekday
+        {{ local_hour('records.created_at', 'tenants.timezone') }} as local_hour,
+        {{ local_weekday('records.created_at', 'tenants.timezone') }} as local_weekday
     from records
     inner join tenants on records.tenant_id = tenants.tenant_id
 ),
@@ -32,9 +32,8 @@ final as (
         record_id,
         demo_job_id,
         created_at,
-        local_hour >= {{ var('business_hours')[0] }} and local_hour < {{ var('business_hours')[1] }}
-            as is_in_business_hours,
-        local_weekday between 1 and 5 as is_on_weekday
+        {{ is_business_hour('local_hour') }} as is_in_business_hours,
+        {{ is_weekday('local_weekday') }} as is_on_weekday
     from located
 )
 

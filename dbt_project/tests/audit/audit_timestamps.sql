@@ -26,7 +26,7 @@ located as (
         drafts.*,
         tenants.created_at as tenant_created_at,
         {{ month_label(local_month('drafts.created_at', 'tenants.timezone')) }} as local_month,
-        extract(hour from drafts.created_at at time zone tenants.timezone) as local_hour
+        {{ local_hour('drafts.created_at', 'tenants.timezone') }} as local_hour
     from drafts
     inner join tenants on drafts.tenant_id = tenants.tenant_id
 ),
@@ -35,8 +35,7 @@ violations as (
     select entity, record_id, created_at, closed_at, local_month, demo_source_month, local_hour
     from located
     where local_month <> demo_source_month
-        or local_hour < {{ var('business_hours')[0] }}
-        or local_hour >= {{ var('business_hours')[1] }}
+        or not {{ is_business_hour('local_hour') }}
         or created_at > {{ as_of }}
         or closed_at > {{ as_of }}
         or created_at < tenant_created_at
