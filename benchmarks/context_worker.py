@@ -41,7 +41,7 @@ def _context(store: Store, prepared: steps.Prepared) -> TenantContext:
 
 
 def _generate(prepared: steps.Prepared, ctx: TenantContext) -> EntityFrames:
-    # As steps.generate calls it in each version.
+    # As the engine's generation step calls it in each version (all months at once here).
     extra: dict[str, Any] = {}
     if hasattr(prepared, "companies_existing"):
         extra["companies_available"] = prepared.companies_existing

@@ -71,8 +71,7 @@ def _apply_as_tasks(
     prepared = tasks.prepare(store, plan, as_of, job_id)
     run = steps.start_job(store, prepared, source=source, progress=progress)
     try:
-        frames = tasks.generate(run, prepared)
-        written = tasks.write(run, frames, prepared.changes)
+        written = tasks.generate_and_write(run, prepared)
         audited = tasks.audit(run, prepared)
         tasks.publish(run, prepared, written, audited)
     except Exception as exc:

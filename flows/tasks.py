@@ -13,7 +13,6 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import artifacts
 from flows.engine import steps
-from flows.engine.reconcile import Changes
 from flows.engine.steps import JobRun, Prepared, Written
 from flows.plan.model import PatchPlan
 from flows.plan.sources import resolve_plan
@@ -21,7 +20,6 @@ from flows.store.base import Store
 from flows.store.jobs import PatchJob
 from flows.store.paths import PROJECT_LOGGERS
 from flows.store.tenants import Tenant
-from generators import EntityFrames
 
 
 @contextmanager
@@ -69,15 +67,10 @@ def prepare(store: Store, plan: PatchPlan, as_of: datetime | None, job_id: str) 
 
 
 @task(cache_policy=NO_CACHE)
-def generate(run: JobRun, prepared: Prepared) -> EntityFrames:
-    """Seeded generation of the months' companies, contacts, deals and activities."""
-    return steps.generate(run, prepared)
-
-
-@task(cache_policy=NO_CACHE)
-def write(run: JobRun, frames: EntityFrames, changes: Changes | None = None) -> Written:
-    """Bulk-load the generated rows (and RECONCILE's new versions of existing ones) into the draft tables."""
-    return steps.write(run, frames, changes)
+def generate_and_write(run: JobRun, prepared: Prepared) -> Written:
+    """Seeded generation of the months' records, each month bulk-loaded into the draft tables while the next is
+    generated (then RECONCILE's new versions of existing rows)."""
+    return steps.generate_and_write(run, prepared)
 
 
 @task(cache_policy=NO_CACHE)

@@ -12,7 +12,7 @@ from generators.frames import (
     conform,
 )
 from generators.month import companies_before, generate_month, generation_bounds
-from generators.plan import generate_plan, with_records
+from generators.plan import generate_by_month, generate_plan, with_records
 
 __all__ = [
     "ACTIVITY_TYPES",
@@ -28,6 +28,7 @@ __all__ = [
     "allocate_month",
     "companies_before",
     "conform",
+    "generate_by_month",
     "generate_month",
     "generate_plan",
     "generation_bounds",

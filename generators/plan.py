@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -35,7 +35,7 @@ def with_records(ctx: TenantContext, batch: EntityFrames) -> TenantContext:
     )
 
 
-def generate_plan(
+def generate_by_month(
     months: Sequence[tuple[str, Mapping[str, Delta]]],
     ctx: TenantContext,
     *,
@@ -43,8 +43,11 @@ def generate_plan(
     job_id: str,
     seed: int | str,
     companies_available: int | None = None,
-) -> EntityFrames:
-    """Every month's records, in calendar order, with ordinals unique across the job.
+) -> Iterator[EntityFrames]:
+    """Each month's records in turn, in calendar order, with ordinals unique across the job.
+
+    A month's records join the context of the months after it (`with_records`), so a month is
+    yielded only once what later months need of it is kept: the caller may drop it then.
 
     Like the preview, a month's allocation sees the tenant's companies from before the
     plan's first month plus those created by the plan's earlier months. Those before the
@@ -57,7 +60,6 @@ def generate_plan(
         available = companies_available
     else:
         available = companies_before(ctx, ordered[0][0]) if ordered else 0
-    batches: list[EntityFrames] = []
     for month, deltas in ordered:
         batch = generate_month(
             month,
@@ -69,10 +71,26 @@ def generate_plan(
             ordinal_start=dict(ordinals),
             companies_available=available,
         )
-        batches.append(batch)
         available += batch.companies.height
         for entity, count in batch.counts().items():
             ordinals[entity] += count
         if batch.records:
             ctx = with_records(ctx, batch)
-    return EntityFrames.concat(batches)
+        yield batch
+        del batch  # not held while the next month is generated
+
+
+def generate_plan(
+    months: Sequence[tuple[str, Mapping[str, Delta]]],
+    ctx: TenantContext,
+    *,
+    as_of: datetime,
+    job_id: str,
+    seed: int | str,
+    companies_available: int | None = None,
+) -> EntityFrames:
+    """Every month's records (`generate_by_month`) stacked in one batch."""
+    batches = generate_by_month(
+        months, ctx, as_of=as_of, job_id=job_id, seed=seed, companies_available=companies_available
+    )
+    return EntityFrames.concat(list(batches))

@@ -16,7 +16,8 @@ follows the patch and not the tenant:
 - unique emails, company domains and deal names: only the candidates are looked up
   (TenantContext.emails_taken, domains_taken, deal_names_taken), never the tenant's whole
   list; deal names among the deals created since the first plan month's quarter began, as
-  a deal's name carries the quarter it was created in.
+  a deal's name carries the quarter it was created in. While another thread writes to the
+store, those lookups wait for their turn on its connection (`taking_turns`).
 
 Every read is an index range or key lookup (PostgreSQL: (tenant_id, created_at), the
 primary keys, and (tenant_id, lower(email|domain))), ordered so that the same database
@@ -26,6 +27,8 @@ state gives the same context.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -233,4 +236,26 @@ def load_context(
             if has_deals and months
             else None
         ),
+    )
+
+
+def taking_turns(ctx: TenantContext, turn: AbstractContextManager[object]) -> TenantContext:
+    """`ctx` whose lookups of taken emails, domains and deal names use the store only while holding `turn`."""
+
+    def in_turn(taken: Taken | None) -> Taken | None:
+        if taken is None:
+            return None
+        lookup = taken
+
+        def asked(values: pl.Series) -> pl.Series:
+            with turn:
+                return lookup(values)
+
+        return asked
+
+    return replace(
+        ctx,
+        emails_taken=in_turn(ctx.emails_taken),
+        domains_taken=in_turn(ctx.domains_taken),
+        deal_names_taken=in_turn(ctx.deal_names_taken),
     )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
 
 import polars as pl
 
@@ -10,7 +15,7 @@ from flows.engine import row_images
 from flows.store.base import Store
 from flows.store.schema import draft_table
 from generators.errors import DemogenError
-from generators.frames import COLUMNS, ENTITIES, SCHEMAS
+from generators.frames import COLUMNS, ENTITIES, SCHEMAS, EntityFrames
 
 # Parents before children, so a published row never points at one not yet there.
 PUBLISH_ORDER = ENTITIES
@@ -23,6 +28,79 @@ def write_drafts(store: Store, frames: Iterable[tuple[str, pl.DataFrame]]) -> di
         for entity, frame in frames:
             counts[entity] = store.load_frame(draft_table(entity), frame.select(list(SCHEMAS[entity])))
     return counts
+
+
+class DraftWriter:
+    """Writes batches of frames into the draft tables on a thread of its own while the caller makes the next.
+
+    Each batch is one `write_drafts` transaction. Use it in a `with` block: `put` hands a batch over
+    (waiting while one is already waiting), `finish` waits for every batch to be written and raises the
+    writer's error if it had one; leaving the block early stops the writer after the batch it is on.
+    The store's connection belongs to the writer from the start of the block to the end of `finish`:
+    the caller uses it meanwhile only while holding `turn`, which the writer holds for each batch.
+    `written` is called after each batch is committed, on the writer's thread, in its turn.
+    """
+
+    def __init__(self, store: Store, written: Callable[[], None] | None = None) -> None:
+        self.store = store
+        self.turn = threading.Lock()
+        self.counts = dict.fromkeys(ENTITIES, 0)
+        self.busy_s = 0.0  # time spent writing batches
+        self._written = written
+        self._batches: queue.Queue[EntityFrames | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._write_batches, name="draft-writer", daemon=True)
+
+    def __enter__(self) -> DraftWriter:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._thread.is_alive():  # left early: drop what waits, let the writer end
+            self._drop_waiting()
+            self._batches.put(None)
+            self._thread.join()
+
+    def put(self, batch: EntityFrames) -> None:
+        """Hand a batch to the writer; raises the writer's error if it stopped on one."""
+        self._raise_error()
+        self._batches.put(batch)
+
+    def finish(self) -> dict[str, int]:
+        """Wait until every batch is written; the rows written per entity."""
+        self._batches.put(None)
+        self._thread.join()
+        self._raise_error()
+        return self.counts
+
+    def _write_batches(self) -> None:
+        while (batch := self._batches.get()) is not None:
+            if self._error is not None:
+                continue  # stopped on an error: only take what the caller still hands over
+            try:
+                self._write(batch)
+            except BaseException as exc:  # for the caller's thread to raise
+                self._error = exc
+            del batch
+
+    def _write(self, batch: EntityFrames) -> None:
+        with self.turn:
+            started = time.perf_counter()
+            for entity, count in write_drafts(self.store, batch).items():
+                self.counts[entity] += count
+            self.busy_s += time.perf_counter() - started
+            if self._written is not None:
+                self._written()
+
+    def _drop_waiting(self) -> None:
+        with contextlib.suppress(queue.Empty):
+            self._batches.get_nowait()
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
 
 
 def publish_drafts(store: Store, job_id: str) -> dict[str, int]:

@@ -86,8 +86,7 @@ def apply_plan(
             actor_id=actor_id,
         )
         try:
-            frames = steps.generate(run, prepared)
-            written = steps.write(run, frames, prepared.changes)
+            written = steps.generate_and_write(run, prepared)
             audited = steps.audit(run, prepared)
             steps.publish(run, prepared, written, audited)
         except Exception as exc:

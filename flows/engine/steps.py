@@ -12,7 +12,8 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -20,13 +21,13 @@ from typing import Any
 
 from flows.engine import audit as dbt_audit
 from flows.engine import drafts, reconcile
-from flows.engine.context import load_context
+from flows.engine.context import load_context, taking_turns
 from flows.kpis.reads import MonthKpis, monthly_kpis, typical_deal_size, zero_kpis
 from flows.kpis.realism import realism
 from flows.kpis.reports import diff_report, snapshot
 from flows.plan.model import PatchPlan, canonical_json, plan_to_dict
 from flows.plan.preview import total_preview
-from flows.plan.rules import ValidationResult, validate_plan
+from flows.plan.rules import Deltas, ValidationResult, validate_plan
 from flows.store.base import ConnectionLost, Store
 from flows.store.jobs import (
     JOB_NAMESPACE,
@@ -45,7 +46,7 @@ from flows.store.jobs import (
 )
 from flows.store.migrate import current_actor
 from flows.store.tenants import Tenant, resolve_tenant
-from generators import EntityFrames, generate_plan
+from generators import TenantContext, generate_by_month
 from generators.calendar import month_index, month_of, month_start
 from generators.errors import DemogenError
 from generators.metrics import METRICS
@@ -53,7 +54,8 @@ from generators.metrics import METRICS
 log = logging.getLogger(__name__)
 
 # Observers and fault-injection points, called with (store, job) at step boundaries:
-# before_write, after_write, during_audit, before_publish, during_publish, after_publish.
+# before_write, during_write (after each month's drafts, on the writer's thread), after_write, during_audit,
+# before_publish, during_publish, after_publish.
 Hook = Callable[[Store, PatchJob], None]
 Progress = Callable[[str, int, str], None]
 
@@ -125,6 +127,15 @@ class JobRun:
         self.job = log_step(self.store, self.job, step, message, pct)
         if self.progress:
             self.progress(step, pct, message)
+
+    @contextmanager
+    def failing_at(self, step: str) -> Iterator[None]:
+        """An error raised inside fails the job at `step`: a step under way before it logs its entry."""
+        try:
+            yield
+        except BaseException:
+            self.step = step
+            raise
 
     def hook(self, point: str) -> None:
         if point in self.hooks:
@@ -429,61 +440,87 @@ def fail(run: JobRun, error: BaseException) -> PatchJob:
 # --- generate, write, audit, publish ---------------------------------------------------------
 
 
-def generate(run: JobRun, prepared: Prepared) -> EntityFrames:
-    """Seeded generation of each month's companies, contacts, deals and activities as Polars frames.
+def generate_and_write(run: JobRun, prepared: Prepared) -> Written:
+    """Seeded generation of each month's companies, contacts, deals and activities, each month written into the
+    draft tables (tagged with the job id: nobody reads them yet) while the next month is generated.
 
     A RECONCILE month generates only what it raises (`validation.created`), and never attaches new
-    records to the rows the job changes.
+    records to the rows the job changes; once every month is written, the new versions of those rows
+    go into the same drafts, under their ids. The job's history gets a `generate` entry and a `write`
+    entry; an error of the writer fails the job at `write`.
     """
+    context = generation_context(run.store, prepared)
+    with run.failing_at("write"):
+        run.hook("before_write")
+    with drafts.DraftWriter(run.store, written=lambda: run.hook("during_write")) as writer:
+        leads, generating_s = _generate_into(writer, run, prepared, taking_turns(context, writer.turn))
+        generated = time.perf_counter()
+        with run.failing_at("write"):
+            by_entity = writer.finish()
+    last_month_s = time.perf_counter() - generated
     started = time.perf_counter()
-    preview = prepared.validation.preview
-    allocations = {m.month: m.allocation for m in preview.months} if preview else {}
-    left_out = prepared.changes.left_out() if prepared.changes else None
-    context = load_context(run.store, prepared.tenant, prepared.typical_deal_size, allocations, left_out=left_out)
-    created = prepared.validation.created
-    months = [(m, created[m]) for m in prepared.months if m in created]
-    frames = generate_plan(
-        months,
+    with run.failing_at("write"):
+        changed = drafts.write_drafts(run.store, prepared.changes.frames()) if prepared.changes else {}
+    writing_s = writer.busy_s + time.perf_counter() - started
+    written = Written(by_entity=by_entity, by_record_type=_by_record_type(by_entity, leads), changed=changed)
+    run.log("generate", f"generated {written.total:,} records in {generating_s:.2f} s: {_counts_text(by_entity)}", 35)
+    run.log(
+        "write",
+        f"wrote {written.total + sum(changed.values()):,} draft rows in {writing_s:.2f} s, each month while the next "
+        f"was generated; the last month was written {last_month_s:.2f} s after generation ended",
+        50,
+    )
+    run.hook("after_write")
+    return written
+
+
+def _generate_into(
+    writer: drafts.DraftWriter, run: JobRun, prepared: Prepared, context: TenantContext
+) -> tuple[int, float]:
+    """Generate the plan month by month, handing each month to the writer. Returns the leads made and the
+    seconds spent generating (not waiting for the writer to take a month)."""
+    started = time.perf_counter()
+    waited = 0.0
+    leads = 0
+    for batch in generate_by_month(
+        _months(prepared),
         context,
         as_of=prepared.as_of,
         job_id=run.job.id,
         seed=prepared.seed,
         companies_available=prepared.companies_existing,
-    )
-    counts = frames.counts()
-    run.log(
-        "generate",
-        f"generated {sum(counts.values()):,} records in {time.perf_counter() - started:.2f} s: {_counts_text(counts)}",
-        35,
-    )
-    return frames
+    ):
+        leads += batch.contacts.filter(batch.contacts["status"] == "lead").height
+        handed = time.perf_counter()
+        with run.failing_at("write"):
+            writer.put(batch)
+        waited += time.perf_counter() - handed
+        del batch  # the writer's now
+    return leads, time.perf_counter() - started - waited
 
 
-def write(run: JobRun, frames: EntityFrames, changes: reconcile.Changes | None = None) -> Written:
-    """Bulk-load the frames into the draft tables, tagged with the job id: nobody reads them yet.
+def _by_record_type(by_entity: dict[str, int], leads: int) -> dict[str, int]:
+    return {
+        "leads": leads,
+        "contacts": by_entity["contacts"] - leads,
+        "companies": by_entity["companies"],
+        "deals": by_entity["deals"],
+        "activities": by_entity["activities"],
+    }
 
-    RECONCILE's new versions of existing rows go into the same drafts, under those rows' ids.
-    """
-    run.hook("before_write")
-    started = time.perf_counter()
-    by_entity = drafts.write_drafts(run.store, frames)
-    changed = drafts.write_drafts(run.store, changes.frames()) if changes else {}
-    leads = frames.contacts.filter(frames.contacts["status"] == "lead").height
-    written = Written(
-        by_entity=by_entity,
-        by_record_type={
-            "leads": leads,
-            "contacts": by_entity["contacts"] - leads,
-            "companies": by_entity["companies"],
-            "deals": by_entity["deals"],
-            "activities": by_entity["activities"],
-        },
-        changed=changed,
-    )
-    total = written.total + sum(changed.values())
-    run.log("write", f"wrote {total:,} draft rows in {time.perf_counter() - started:.2f} s", 50)
-    run.hook("after_write")
-    return written
+
+def generation_context(store: Store, prepared: Prepared) -> TenantContext:
+    """The tenant's records the plan's new ones may attach to (RECONCILE: not to the rows it changes)."""
+    preview = prepared.validation.preview
+    allocations = {m.month: m.allocation for m in preview.months} if preview else {}
+    left_out = prepared.changes.left_out() if prepared.changes else None
+    return load_context(store, prepared.tenant, prepared.typical_deal_size, allocations, left_out=left_out)
+
+
+def _months(prepared: Prepared) -> list[tuple[str, Deltas]]:
+    """The plan's months with what each creates, in calendar order."""
+    created = prepared.validation.created
+    return [(m, created[m]) for m in prepared.months if m in created]
 
 
 def check_unmoved(store: Store, prepared: Prepared) -> None:

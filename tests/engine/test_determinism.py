@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
+from flows.engine import steps
 from flows.engine.demo_tenants import create_demo_tenant
 from flows.engine.run import apply_plan
 from flows.kpis.reads import monthly_kpis
 from flows.plan.templates import load_template, month_metrics
 from flows.store import Store, open_store
+from flows.store.schema import draft_table
+from generators import ENTITIES, SCHEMAS, conform, generate_plan
 from generators.errors import DemogenError, UsageError
 from tests.conftest import fresh_database_url
-from tests.engine.plans import NOW, make_plan
+from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
 
 TABLES = ("tenants", "users", "pipeline_stages", "companies", "contacts", "deals", "activities")
 
@@ -113,3 +118,48 @@ def test_a_taken_slug_is_refused(store: Store) -> None:
     create_demo_tenant(store, name="Twice", first="2025-01", last="2025-01", seed="a", now=NOW)
     with pytest.raises(DemogenError, match="'twice' already exists"):
         create_demo_tenant(store, name="Twice", first="2025-01", last="2025-01", seed="b", now=NOW)
+
+
+def _job_rows(store: Store, tables: dict[str, str], job_id: str) -> dict[str, pl.DataFrame]:
+    return {
+        entity: conform(
+            entity,
+            store.query_frame(
+                f"SELECT {', '.join(SCHEMAS[entity])} FROM {table} WHERE demo_job_id = ? ORDER BY id", (job_id,)
+            ),
+        )
+        for entity, table in tables.items()
+    }
+
+
+def test_a_job_writes_and_publishes_the_rows_its_plan_generates_in_one_go(store: Store, tenant) -> None:
+    """Months written while the next is generated: the same rows, ids included, as generating them all first.
+
+    The tenant has records already, so generation also asks the store which emails, domains and
+    deal names are taken while the writer holds its connection.
+    """
+    assert apply_plan(store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW).status == "completed"
+    months = {m: EXAMPLE_MONTHS[m] | {"activitiesCount": 40 + n} for n, m in enumerate(("2025-02", "2025-03"))}
+    plan = make_plan(months, seed="s2")
+    prepared = steps.prepare(store, plan, as_of=NOW)
+    expected = generate_plan(
+        [(m, prepared.validation.created[m]) for m in prepared.months],
+        steps.generation_context(store, prepared),
+        as_of=prepared.as_of,
+        job_id=prepared.job_id,
+        seed=prepared.seed,
+        companies_available=prepared.companies_existing,
+    )
+    drafted: dict[str, pl.DataFrame] = {}
+
+    def keep_drafts(store: Store, job) -> None:
+        drafted.update(_job_rows(store, {e: draft_table(e) for e in ENTITIES}, job.id))
+
+    job = apply_plan(store, plan, as_of=NOW, hooks={"after_write": keep_drafts})
+
+    assert job.status == "completed" and job.id == prepared.job_id
+    published = _job_rows(store, {e: e for e in ENTITIES}, job.id)
+    for entity, frame in expected:
+        assert frame.height > 0
+        assert_frame_equal(drafted[entity], frame.sort("id"))
+        assert_frame_equal(published[entity], frame.sort("id"))

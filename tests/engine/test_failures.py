@@ -31,7 +31,7 @@ def _staged(store: Store) -> int:
     return sum(int(store.scalar(f"SELECT count(*) FROM draft_{e}")) for e in ENTITIES)
 
 
-@pytest.mark.parametrize("point", ["before_write", "after_write", "during_audit", "during_publish"])
+@pytest.mark.parametrize("point", ["before_write", "during_write", "after_write", "during_audit", "during_publish"])
 def test_a_fault_at_any_step_fails_the_job_and_publishes_nothing(store: Store, tenant, point: str) -> None:
     digest = table_digest(store)
     plan = make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]})
@@ -51,6 +51,51 @@ def test_a_fault_at_any_step_fails_the_job_and_publishes_nothing(store: Store, t
     assert retried.id == job.id and retried.status == "completed"
     assert retried.error_message is None
     assert any(entry["step"] == "retry" for entry in retried.logs)
+
+
+def test_a_fault_while_months_are_written_fails_the_job_at_write_and_discards_the_written_months(
+    store: Store, tenant
+) -> None:
+    """The writer fails after committing the first month's drafts, while generation goes on."""
+    digest = table_digest(store)
+    drafted: list[int] = []
+
+    def second_month_fails(store: Store, job) -> None:
+        drafted.append(_staged(store))
+        if len(drafted) == 2:
+            raise Boom("injected fault in the second month's write")
+
+    plan = make_plan({m: EXAMPLE_MONTHS[m] for m in ("2025-01", "2025-02", "2025-03")})
+    job = apply_plan(store, plan, as_of=NOW, hooks={"during_write": second_month_fails})
+
+    assert job.status == "failed" and job.current_step == "write"
+    assert job.error_message == "injected fault in the second month's write"
+    assert job.logs[-1] | {"at": None} == {
+        "at": None,
+        "level": "error",
+        "step": "write",
+        "message": "failed: injected fault in the second month's write",
+    }
+    assert [entry["step"] for entry in job.logs] == ["create", "prepare", "write"]
+    assert drafted[0] > 0 and drafted[1] > drafted[0]  # two months were in the drafts
+    assert table_digest(store) == digest and _staged(store) == 0
+
+
+def test_a_frame_the_draft_table_refuses_fails_the_job_at_write_in_one_line(store: Store, tenant) -> None:
+    def rename_subject(store: Store, job) -> None:
+        store.execute("ALTER TABLE draft_activities RENAME COLUMN subject TO topic")
+
+    digest = table_digest(store)
+    plan = make_plan({m: EXAMPLE_MONTHS[m] for m in ("2025-01", "2025-02")})
+    job = apply_plan(store, plan, as_of=NOW, hooks={"before_write": rename_subject})
+
+    refused = {
+        "duckdb": 'Binder Error: Table "draft_activities" does not have a column with name "subject"',
+        "postgres": 'column "subject" of relation "draft_activities" does not exist',
+    }
+    assert job.status == "failed" and job.current_step == "write"
+    assert job.error_message == refused[store.backend]
+    assert table_digest(store) == digest and _staged(store) == 0
 
 
 def test_the_dbt_audit_blocks_a_corrupted_batch(store: Store, tenant) -> None:

@@ -53,8 +53,7 @@ def test_plan_path_run_applies_the_plan_as_tasks_and_publishes_artifacts(acme: s
     assert task_names(run_id) == [
         "read_plan",
         "prepare",
-        "generate",
-        "write",
+        "generate_and_write",
         "audit",
         "publish",
         "verify",
@@ -123,18 +122,19 @@ def test_each_step_task_receives_what_the_step_before_returned_and_logs_its_figu
         ids = {getattr(i, "id", None) for i in runs[task].task_inputs[parameter]}
         return {name for name, r in runs.items() if r.id in ids}
 
-    assert upstream("generate", "prepared") == {"prepare"}
-    assert upstream("write", "frames") == {"generate"}
-    assert upstream("publish", "written") == {"write"}
+    assert upstream("generate_and_write", "prepared") == {"prepare"}
+    assert upstream("publish", "written") == {"generate_and_write"}
     assert upstream("publish", "audited") == {"audit"}
     assert upstream("report", "verified") == {"verify"}
 
     logs = task_logs(run_id)
-    generated = [m for m in logs.get(runs["generate"].id, []) if m.startswith("generate: generated 678 records in ")]
-    assert len(generated) == 1, logs.get(runs["generate"].id)
+    drafted = logs.get(runs["generate_and_write"].id, [])
+    generated = [m for m in drafted if m.startswith("generate: generated 678 records in ")]
+    assert len(generated) == 1, drafted
     assert generated[0].endswith(" s: companies 36, contacts 324, deals 30, activities 288")
-    wrote = [m for m in logs.get(runs["write"].id, []) if m.startswith("write: wrote 678 draft rows in ")]
-    assert len(wrote) == 1, logs.get(runs["write"].id)
+    wrote = [m for m in drafted if m.startswith("write: wrote 678 draft rows in ")]
+    assert len(wrote) == 1, drafted
+    assert wrote[0].endswith(" s after generation ended")
 
 
 def test_pasted_csv_text_is_a_plan(acme: str) -> None:
