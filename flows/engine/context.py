@@ -17,7 +17,7 @@ follows the patch and not the tenant:
   (TenantContext.emails_taken, domains_taken, deal_names_taken), never the tenant's whole
   list; deal names among the deals created since the first plan month's quarter began, as
   a deal's name carries the quarter it was created in. While another thread writes to the
-store, those lookups wait for their turn on its connection (`taking_turns`).
+  store, those lookups wait for their turn on its connection (`taking_turns`).
 
 Every read is an index range or key lookup (PostgreSQL: (tenant_id, created_at), the
 primary keys, and (tenant_id, lower(email|domain))), ordered so that the same database

@@ -1,4 +1,4 @@
-"""The steps of a patch — prepare, generate, write, audit, publish, verify, report — as plain functions.
+"""The steps of a patch — prepare, generate and write (overlapped), audit, publish, verify, report — as plain functions.
 
 Each step takes real values and returns real values; `flows.engine.run.apply_plan`
 composes them for the CLI, and the `apply_patch` Prefect flow composes the same
