@@ -110,7 +110,7 @@ def generate_month(
     Ids are minted from (job_id, entity, ordinal) (generators/ids.py), with ordinals from
     ordinal_start (default 0).
     `companies_available` is allocate_month's input; by default the tenant's companies
-    created before the month (generate_plan passes the count the preview uses).
+    created before the month (generate_by_month passes the count the preview uses).
     Raises GenerationError when the month cannot hold the records.
     """
     _aware("as_of", as_of)

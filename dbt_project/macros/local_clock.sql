@@ -12,9 +12,9 @@
 {%- endmacro %}
 
 {% macro is_business_hour(hour) -%}
-    {{ hour }} in ({{ range(var('business_hours')[0], var('business_hours')[1]) | join(', ') }})
+    ({{ hour }} in ({{ range(var('business_hours')[0], var('business_hours')[1]) | join(', ') }}))
 {%- endmacro %}
 
 {% macro is_weekday(weekday) -%}
-    {{ weekday }} in (1, 2, 3, 4, 5)
+    ({{ weekday }} in (1, 2, 3, 4, 5))
 {%- endmacro %}

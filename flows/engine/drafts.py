@@ -58,10 +58,14 @@ class DraftWriter:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        if self._thread.is_alive():  # left early: drop what waits, let the writer end
-            self._drop_waiting()
-            self._batches.put(None)
-            self._thread.join()
+        if not self._thread.is_alive():
+            return
+        if kind is None:  # left without finish(): every batch handed over is still written, its error raised
+            self.finish()
+            return
+        self._drop_waiting()  # left on an error: drop what waits, let the writer end
+        self._batches.put(None)
+        self._thread.join()
 
     def put(self, batch: EntityFrames) -> None:
         """Hand a batch to the writer; raises the writer's error if it stopped on one."""

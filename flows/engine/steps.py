@@ -466,7 +466,7 @@ def generate_and_write(run: JobRun, prepared: Prepared) -> Written:
     run.log("generate", f"generated {written.total:,} records in {generating_s:.2f} s: {_counts_text(by_entity)}", 35)
     run.log(
         "write",
-        f"wrote {written.total + sum(changed.values()):,} draft rows in {writing_s:.2f} s, each month while the next "
+        f"wrote {written.total + sum(changed.values()):,} draft rows in {writing_s:.2f} s, each month as soon as it "
         f"was generated; the last month was written {last_month_s:.2f} s after generation ended",
         50,
     )

@@ -25,7 +25,15 @@ from tests.helpers import insert_tenant, present, table_digest
 ROOT = Path(__file__).resolve().parents[2]
 ENTITIES = ("companies", "contacts", "deals", "activities")
 JANUARY = {"2025-01": EXAMPLE_MONTHS["2025-01"]}
-POINTS = ("before_write", "after_write", "during_audit", "before_publish", "during_publish", "after_publish")
+POINTS = (
+    "before_write",
+    "during_write",
+    "after_write",
+    "during_audit",
+    "before_publish",
+    "during_publish",
+    "after_publish",
+)
 
 
 def _drafts(store: Store) -> int:
