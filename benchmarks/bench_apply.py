@@ -575,7 +575,9 @@ def render(report: dict[str, Any]) -> str:
         "",
         "Steps come from the timestamps of the job's log, each entry ending its step: `start-up` runs from the "
         "process's start to the job row (interpreter, imports, connection, schema check), `exit` from the last "
-        "entry to the process's exit (the JSON printed, the store closed, the interpreter gone).",
+        "entry to the process's exit (the JSON printed, the store closed, the interpreter gone). `generate` "
+        "holds the draft write too: each month is written while the next is generated, and both entries are "
+        "logged once the last month is written, so `write` reads about 0.",
         "",
     ]
     parts = report["parts"]
