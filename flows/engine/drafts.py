@@ -45,6 +45,7 @@ class DraftWriter:
         self.store = store
         self.turn = threading.Lock()
         self.counts = dict.fromkeys(ENTITIES, 0)
+        self.months = 0  # batches written
         self.busy_s = 0.0  # time spent writing batches
         self._written = written
         self._batches: queue.Queue[EntityFrames | None] = queue.Queue(maxsize=1)
@@ -94,6 +95,7 @@ class DraftWriter:
             started = time.perf_counter()
             for entity, count in write_drafts(self.store, batch).items():
                 self.counts[entity] += count
+            self.months += 1
             self.busy_s += time.perf_counter() - started
             if self._written is not None:
                 self._written()

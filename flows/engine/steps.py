@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 # before_publish, during_publish, after_publish.
 Hook = Callable[[Store, PatchJob], None]
 Progress = Callable[[str, int, str], None]
+# A job's progress once its before-KPIs are read, and once its records are generated.
+PREPARED_PCT, GENERATED_PCT = 10, 35
 
 
 class PlanInvalid(DemogenError):
@@ -374,7 +376,8 @@ def start_job(
     )
     run = JobRun(store, job, progress, hooks or {})
     # prepare() logged its figures already: this entry is for the job's history and the progress bar
-    run.log("prepare", f"before-KPIs of {len(prepared.months)} month(s) read from the dbt KPI model", 10, echo=False)
+    read = f"before-KPIs of {len(prepared.months)} month(s) read from the dbt KPI model"
+    run.log("prepare", read, PREPARED_PCT, echo=False)
     return run
 
 
@@ -452,7 +455,13 @@ def generate_and_write(run: JobRun, prepared: Prepared) -> Written:
     context = generation_context(run.store, prepared)
     with run.failing_at("write"):
         run.hook("before_write")
-    with drafts.DraftWriter(run.store, written=lambda: run.hook("during_write")) as writer:
+    months = len(_months(prepared))
+
+    def month_written() -> None:  # on the writer's thread, in its turn on the store: the job's row moves on
+        run.job = update_job(run.store, run.job, current_step="write", progress=_month_pct(writer.months, months))
+        run.hook("during_write")
+
+    with drafts.DraftWriter(run.store, written=month_written) as writer:
         leads, generating_s = _generate_into(writer, run, prepared, taking_turns(context, writer.turn))
         generated = time.perf_counter()
         with run.failing_at("write"):
@@ -463,7 +472,11 @@ def generate_and_write(run: JobRun, prepared: Prepared) -> Written:
         changed = drafts.write_drafts(run.store, prepared.changes.frames()) if prepared.changes else {}
     writing_s = writer.busy_s + time.perf_counter() - started
     written = Written(by_entity=by_entity, by_record_type=_by_record_type(by_entity, leads), changed=changed)
-    run.log("generate", f"generated {written.total:,} records in {generating_s:.2f} s: {_counts_text(by_entity)}", 35)
+    run.log(
+        "generate",
+        f"generated {written.total:,} records in {generating_s:.2f} s: {_counts_text(by_entity)}",
+        GENERATED_PCT,
+    )
     run.log(
         "write",
         f"wrote {written.total + sum(changed.values()):,} draft rows in {writing_s:.2f} s, each month as soon as it "
@@ -482,13 +495,17 @@ def _generate_into(
     started = time.perf_counter()
     waited = 0.0
     leads = 0
-    for batch in generate_by_month(
-        _months(prepared),
-        context,
-        as_of=prepared.as_of,
-        job_id=run.job.id,
-        seed=prepared.seed,
-        companies_available=prepared.companies_existing,
+    months = _months(prepared)
+    for made, batch in enumerate(
+        generate_by_month(
+            months,
+            context,
+            as_of=prepared.as_of,
+            job_id=run.job.id,
+            seed=prepared.seed,
+            companies_available=prepared.companies_existing,
+        ),
+        start=1,
     ):
         leads += batch.contacts.filter(batch.contacts["status"] == "lead").height
         handed = time.perf_counter()
@@ -496,7 +513,16 @@ def _generate_into(
             writer.put(batch)
         waited += time.perf_counter() - handed
         del batch  # the writer's now
+        if run.progress:  # the callback hears it on this thread (it may stop the job); the writer's moves the row
+            message = f"generated {made} of {len(months)} months, {writer.months} written"
+            with run.failing_at("generate"):
+                run.progress("generate", _month_pct(made, len(months)), message)
     return leads, time.perf_counter() - started - waited
+
+
+def _month_pct(done: int, months: int) -> int:
+    """The job's progress once `done` of the plan's `months` are generated (or written)."""
+    return PREPARED_PCT + (GENERATED_PCT - PREPARED_PCT) * done // months
 
 
 def _by_record_type(by_entity: dict[str, int], leads: int) -> dict[str, int]:

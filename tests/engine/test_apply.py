@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from flows.engine.run import apply_plan
 from flows.engine.steps import PlanInvalid, plan_job_id
 from flows.kpis.reads import monthly_kpis
 from flows.store import Store
-from flows.store.jobs import list_jobs
+from flows.store.jobs import get_job, list_jobs
 from flows.store.migrate import DEFAULT_ADMIN_EMAIL
 from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
 from tests.helpers import insert_rows, insert_tenant, present, table_digest
@@ -61,6 +62,35 @@ def test_example_plan_meets_every_target_with_a_full_audit_trail(store: Store, t
         rows = store.query(f"SELECT demo_generated, demo_source_month FROM {table} WHERE demo_job_id = ?", (job.id,))
         assert rows and all(r["demo_generated"] and r["demo_source_month"] in EXAMPLE_MONTHS for r in rows)
         assert store.scalar(f"SELECT count(*) FROM draft_{table}") == 0
+
+
+def test_progress_moves_month_by_month_while_the_months_are_generated_and_written(store: Store, tenant) -> None:
+    """The progress callback hears each month generated; the job's row moves as each month's drafts are written."""
+    heard: list[tuple[str, int, str]] = []
+    rows: list[tuple[str | None, int]] = []
+
+    def month_written(store: Store, job) -> None:
+        stored = present(get_job(store, job.id))
+        rows.append((stored.current_step, stored.progress))
+
+    job = apply_plan(
+        store,
+        make_plan(EXAMPLE_MONTHS),
+        as_of=NOW,
+        progress=lambda step, pct, message: heard.append((step, pct, message)),
+        hooks={"during_write": month_written},
+    )
+
+    assert job.status == "completed", job.error_message
+    assert rows == [("write", 18), ("write", 26), ("write", 35)]
+    generating = [(pct, message) for step, pct, message in heard if step == "generate"]
+    assert [pct for pct, _ in generating] == [18, 26, 35, 35]
+    for made, (_, message) in enumerate(generating[:3], start=1):
+        written = int(message.removeprefix(f"generated {made} of 3 months, ").removesuffix(" written"))
+        assert message == f"generated {made} of 3 months, {written} written" and 0 <= written <= made
+    counts = "companies 36, contacts 324, deals 30, activities 288"
+    assert re.fullmatch(rf"generated 678 records in \d+\.\d\d s: {counts}", generating[3][1]), generating[3][1]
+    assert [step for step, _, _ in heard] == ["prepare", *["generate"] * 4, "write", "audit", "publish", "verify", "report"]
 
 
 def test_reapplying_a_completed_job_returns_it_and_creates_nothing(store: Store, tenant) -> None:

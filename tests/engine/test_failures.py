@@ -81,6 +81,22 @@ def test_a_fault_while_months_are_written_fails_the_job_at_write_and_discards_th
     assert table_digest(store) == digest and _staged(store) == 0
 
 
+def test_a_progress_callback_that_stops_the_job_between_months_fails_it_at_generate(store: Store, tenant) -> None:
+    """What a stopping server does: its callback raises once the first month is generated; nothing is kept."""
+    digest = table_digest(store)
+
+    def stop_after_a_month(step: str, pct: int, message: str) -> None:
+        if step == "generate":
+            raise Boom("the server is stopping")
+
+    plan = make_plan({m: EXAMPLE_MONTHS[m] for m in ("2025-01", "2025-02", "2025-03")})
+    job = apply_plan(store, plan, as_of=NOW, progress=stop_after_a_month)
+
+    assert (job.status, job.current_step, job.error_message) == ("failed", "generate", "the server is stopping")
+    assert [entry["step"] for entry in job.logs] == ["create", "prepare", "generate"]
+    assert table_digest(store) == digest and _staged(store) == 0
+
+
 def test_a_frame_the_draft_table_refuses_fails_the_job_at_write_in_one_line(store: Store, tenant) -> None:
     def rename_subject(store: Store, job) -> None:
         store.execute("ALTER TABLE draft_activities RENAME COLUMN subject TO topic")
