@@ -416,15 +416,26 @@ def _steps(steps: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in steps.items())
 
 
+def _recorded(by_backend: dict[str, Any]) -> str:
+    """When each backend's figures of a part were recorded; the step names of the job log then, if older."""
+    when: dict[str, list[str]] = {}
+    for backend, result in by_backend.items():
+        when.setdefault(result.get("recorded_at", "(date not kept)"), []).append(backend)
+    text = "Recorded " + "; ".join(f"{at} ({', '.join(backends)})" for at, backends in when.items()) + "."
+    if any("stage" in r.get("warm_steps_median_s", {}) for r in by_backend.values()):
+        text += " The step names are those the job log had then (`stage` is today's `write`)."
+    return text
+
+
 def render(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
         SECTION,
         "",
-        f"`benchmarks/bench_engine.py`, recorded {report['recorded_at']} on {m['nproc']} cores (`nproc`), "
+        f"`benchmarks/bench_engine.py`, last recorded {report['recorded_at']} on {m['nproc']} cores (`nproc`), "
         f"{m['ram_gb']} GB RAM, {m['cpu']}, Python {m['python']}; load average {m['load_average']} "
-        "when the run ended — other engineers' test suites shared the machine, so read medians, and "
-        "ratios of runs interleaved in one process.",
+        "when that run ended; each part says when it was recorded. Other engineers' test suites shared the "
+        "machine, so read medians, and ratios of runs interleaved in one process.",
         "",
     ]
     parts = report["parts"]
@@ -433,7 +444,7 @@ def render(report: dict[str, Any]) -> str:
             "### A typical patch: 3 months × 500 records a month, ADDITIVE, through `apply_plan`",
             "",
             "Limit < 60 s; goal < 10 s including the dbt audit and verification. A fresh tenant per run; "
-            "the first run of a process also parses the dbt project (cached after).",
+            "the first run of a process also parses the dbt project (cached after). " + _recorded(parts["typical"]),
             "",
             "| backend | records | first run (with dbt parse) | warm median | warm runs | warm steps, median s |",
             "|---|---|---|---|---|---|",
@@ -451,7 +462,7 @@ def render(report: dict[str, Any]) -> str:
             "",
             f"`flows.kpis.monthly_kpis` over 24 months of data, beside {first['noise_tenants']} noise tenants "
             f"({first['noise_records']:,} records); median of {first['repeat']} interleaved reads. "
-            "Limit < 5 s a month; goal < 0.1 s.",
+            "Limit < 5 s a month; goal < 0.1 s. " + _recorded(parts["kpi"]),
             "",
         ]
         has_base = any("baseline_ref" in r for r in parts["kpi"].values())
@@ -500,7 +511,7 @@ def render(report: dict[str, Any]) -> str:
             "indexes, empty. Each run is a child process on fresh databases, raw and engine first in turn; "
             f"medians of {first['repeat']}. Goal: within 1.5× of the raw load on PostgreSQL, as fast as "
             "possible on DuckDB, peak RSS < 1 GB. CPU: the child's CPU seconds plus, on PostgreSQL, those of "
-            "its server process; steadier than wall time on a shared machine.",
+            "its server process; steadier than wall time on a shared machine. " + _recorded(parts["publish"]),
             "",
             "| backend | code | raw load | write | publish | write + publish | ratio to raw | CPU ratio | "
             "peak RSS (frames alone) |",
@@ -548,7 +559,8 @@ def render(report: dict[str, Any]) -> str:
         lines += [
             "### One-million-record patch on PostgreSQL",
             "",
-            "One plan of six months through `apply_plan`, in a child process; peak memory is its `ru_maxrss`.",
+            "One plan of six months through `apply_plan`, in a child process; peak memory is its `ru_maxrss`. "
+            + _recorded(parts["million"]),
             "",
             "| records | wall | peak RSS (before apply) | verification | steps, s |",
             "|---|---|---|---|---|",
@@ -590,11 +602,12 @@ def write_markdown(section: str, heading: str = SECTION) -> None:
 def record(results: dict[str, dict[str, Any]]) -> None:
     previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     parts = previous.get("parts", {})
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     for part, by_backend in results.items():
-        parts[part] = parts.get(part, {}) | by_backend
+        parts[part] = parts.get(part, {}) | {b: r | {"recorded_at": now} for b, r in by_backend.items()}
     report = {
         "benchmark": "ADDITIVE patch engine",
-        "recorded_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "recorded_at": now,
         "machine": machine(),
         "parts": parts,
     }
