@@ -21,12 +21,16 @@ from generators.frames import COLUMNS, ENTITIES, SCHEMAS, EntityFrames
 PUBLISH_ORDER = ENTITIES
 
 
-def write_drafts(store: Store, frames: Iterable[tuple[str, pl.DataFrame]]) -> dict[str, int]:
-    """Bulk-load each entity frame into its draft table, all in one transaction."""
+def write_drafts(
+    store: Store, frames: Iterable[tuple[str, pl.DataFrame]], then: Callable[[], None] | None = None
+) -> dict[str, int]:
+    """Bulk-load each entity frame into its draft table, all in one transaction; `then` runs last inside it."""
     counts: dict[str, int] = {}
     with store.transaction():
         for entity, frame in frames:
             counts[entity] = store.load_frame(draft_table(entity), frame.select(list(SCHEMAS[entity])))
+        if then is not None:
+            then()
     return counts
 
 
@@ -38,7 +42,9 @@ class DraftWriter:
     writer's error if it had one; leaving the block early stops the writer after the batch it is on.
     The store's connection belongs to the writer from the start of the block to the end of `finish`:
     the caller uses it meanwhile only while holding `turn`, which the writer holds for each batch.
-    `written` is called after each batch is committed, on the writer's thread, in its turn.
+    `written` is called after each batch is loaded, inside its transaction (what it writes commits with the
+    batch, and an error of it rolls the batch back), on the writer's thread, in its turn; `months` then
+    counts that batch.
     """
 
     def __init__(self, store: Store, written: Callable[[], None] | None = None) -> None:
@@ -93,12 +99,18 @@ class DraftWriter:
     def _write(self, batch: EntityFrames) -> None:
         with self.turn:
             started = time.perf_counter()
-            for entity, count in write_drafts(self.store, batch).items():
+            for entity, count in write_drafts(self.store, batch, then=self._batch_loaded).items():
                 self.counts[entity] += count
-            self.months += 1
             self.busy_s += time.perf_counter() - started
+
+    def _batch_loaded(self) -> None:
+        self.months += 1
+        try:
             if self._written is not None:
                 self._written()
+        except BaseException:
+            self.months -= 1  # rolled back with the batch
+            raise
 
     def _drop_waiting(self) -> None:
         with contextlib.suppress(queue.Empty):

@@ -54,8 +54,8 @@ from generators.metrics import METRICS
 log = logging.getLogger(__name__)
 
 # Observers and fault-injection points, called with (store, job) at step boundaries:
-# before_write, during_write (after each month's drafts, on the writer's thread), after_write, during_audit,
-# before_publish, during_publish, after_publish.
+# before_write, during_write (after each month's drafts, on the writer's thread, inside the month's transaction),
+# after_write, during_audit, before_publish, during_publish, after_publish.
 Hook = Callable[[Store, PatchJob], None]
 Progress = Callable[[str, int, str], None]
 # A job's progress once its before-KPIs are read, and once its records are generated.
@@ -457,8 +457,8 @@ def generate_and_write(run: JobRun, prepared: Prepared) -> Written:
         run.hook("before_write")
     months = len(_months(prepared))
 
-    def month_written() -> None:  # on the writer's thread, in its turn on the store: the job's row moves on
-        run.job = update_job(run.store, run.job, current_step="write", progress=_month_pct(writer.months, months))
+    def month_written() -> None:  # on the writer's thread, inside the month's transaction: the job's row moves on
+        run.job = update_job(run.store, run.job, progress=_month_pct(writer.months, months))
         run.hook("during_write")
 
     with drafts.DraftWriter(run.store, written=month_written) as writer:
@@ -515,8 +515,7 @@ def _generate_into(
         del batch  # the writer's now
         if run.progress:  # the callback hears it on this thread (it may stop the job); the writer's moves the row
             message = f"generated {made} of {len(months)} months, {writer.months} written"
-            with run.failing_at("generate"):
-                run.progress("generate", _month_pct(made, len(months)), message)
+            run.progress("generate", _month_pct(made, len(months)), message)
     return leads, time.perf_counter() - started - waited
 
 

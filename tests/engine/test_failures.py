@@ -10,6 +10,7 @@ import pytest
 from flows.engine.run import apply_plan
 from flows.store import Store
 from flows.store.jobs import get_job
+from generators.errors import DemogenError
 from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
 from tests.helpers import insert_rows, present, table_digest
 
@@ -84,16 +85,45 @@ def test_a_fault_while_months_are_written_fails_the_job_at_write_and_discards_th
 def test_a_progress_callback_that_stops_the_job_between_months_fails_it_at_generate(store: Store, tenant) -> None:
     """What a stopping server does: its callback raises once the first month is generated; nothing is kept."""
     digest = table_digest(store)
+    written: list[int] = []
 
     def stop_after_a_month(step: str, pct: int, message: str) -> None:
         if step == "generate":
             raise Boom("the server is stopping")
 
     plan = make_plan({m: EXAMPLE_MONTHS[m] for m in ("2025-01", "2025-02", "2025-03")})
-    job = apply_plan(store, plan, as_of=NOW, progress=stop_after_a_month)
+    job = apply_plan(
+        store,
+        plan,
+        as_of=NOW,
+        progress=stop_after_a_month,
+        hooks={"during_write": lambda store, job: written.append(_staged(store))},
+    )
 
     assert (job.status, job.current_step, job.error_message) == ("failed", "generate", "the server is stopping")
     assert [entry["step"] for entry in job.logs] == ["create", "prepare", "generate"]
+    assert len(written) <= 1  # stopped once the first month was handed over, before the second was made
+    assert table_digest(store) == digest and _staged(store) == 0
+
+
+def test_a_progress_update_the_job_row_refuses_rolls_its_month_back(store: Store, tenant) -> None:
+    """Another run took the job while a month was being written: that month's drafts do not stay behind."""
+    ours: list[tuple[str, str]] = []
+
+    def take_the_job(store: Store, job) -> None:
+        ours.append((job.id, store.scalar("SELECT lease_owner FROM demo_patch_jobs WHERE id = ?", (job.id,))))
+        store.execute("UPDATE demo_patch_jobs SET lease_owner = 'another run' WHERE id = ?", (job.id,))
+
+    plan = make_plan({m: EXAMPLE_MONTHS[m] for m in ("2025-01", "2025-02")})
+    digest = table_digest(store)
+    with pytest.raises(DemogenError) as refused:
+        apply_plan(store, plan, as_of=NOW, hooks={"before_write": take_the_job})
+    [(job_id, lease)] = ours
+    held = f"another run holds it now (its lease was taken over after {lease})"
+    assert str(refused.value) == (
+        f"job {job_id} cannot go from running to failed: {held}; "
+        f"this run stopped at write: job {job_id} cannot be updated: {held}"
+    )
     assert table_digest(store) == digest and _staged(store) == 0
 
 

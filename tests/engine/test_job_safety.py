@@ -131,7 +131,8 @@ def test_fault_matrix_a_run_killed_at_each_point(url: str, point: str) -> None:
             assert sum(metrics["byEntity"].values()) == published
         else:
             assert (job.status, published) == ("running", 0)
-            assert (drafts > 0) == (point != "before_write")
+            # during_write runs inside the month's transaction: a run killed there takes the month with it
+            assert (drafts > 0) == (point not in ("before_write", "during_write"))
         digest = table_digest(store)
         again = apply_plan(store, make_plan(JANUARY), as_of=NOW)
         assert (again.id, again.status) == (job.id, "completed")
