@@ -190,7 +190,7 @@ def test_invalid_plan_fails_the_run_writes_nothing_and_says_why(acme: str) -> No
 def test_a_failed_job_fails_the_run_and_its_summary_says_why(acme: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from flows.engine import drafts
 
-    def disk_full(*args: object) -> None:
+    def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(drafts, "write_drafts", disk_full)
