@@ -42,12 +42,12 @@ class DraftWriter:
     writer's error if it had one; leaving the block early stops the writer after the batch it is on.
     The store's connection belongs to the writer from the start of the block to the end of `finish`:
     the caller uses it meanwhile only while holding `turn`, which the writer holds for each batch.
-    `written` is called after each batch is loaded, inside its transaction (what it writes commits with the
-    batch, and an error of it rolls the batch back), on the writer's thread, in its turn; `months` then
-    counts that batch.
+    `written` is called with the number of batches written so far, this one included, after each batch is
+    loaded, inside its transaction (what it writes commits with the batch, and an error of it rolls the
+    batch back), on the writer's thread, in its turn.
     """
 
-    def __init__(self, store: Store, written: Callable[[], None] | None = None) -> None:
+    def __init__(self, store: Store, written: Callable[[int], None] | None = None) -> None:
         self.store = store
         self.turn = threading.Lock()
         self.counts = dict.fromkeys(ENTITIES, 0)
@@ -104,13 +104,9 @@ class DraftWriter:
             self.busy_s += time.perf_counter() - started
 
     def _batch_loaded(self) -> None:
+        if self._written is not None:
+            self._written(self.months + 1)  # an error rolls the batch back: it is not counted
         self.months += 1
-        try:
-            if self._written is not None:
-                self._written()
-        except BaseException:
-            self.months -= 1  # rolled back with the batch
-            raise
 
     def _drop_waiting(self) -> None:
         with contextlib.suppress(queue.Empty):

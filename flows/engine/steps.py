@@ -457,8 +457,8 @@ def generate_and_write(run: JobRun, prepared: Prepared) -> Written:
         run.hook("before_write")
     months = len(_months(prepared))
 
-    def month_written() -> None:  # on the writer's thread, inside the month's transaction: the job's row moves on
-        run.job = update_job(run.store, run.job, progress=_month_pct(writer.months, months))
+    def month_written(done: int) -> None:  # on the writer's thread, inside the month's transaction
+        run.job = update_job(run.store, run.job, progress=_month_pct(done, months))
         run.hook("during_write")
 
     with drafts.DraftWriter(run.store, written=month_written) as writer:
