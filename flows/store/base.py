@@ -81,6 +81,14 @@ class Store(ABC):
     def session_values(self, values: dict[str, str]) -> Iterator[None]:
         """Set named text values on this connection that SQL reads back (the job a compiled test audits)."""
 
+    def lock_tables_nowait(self, tables: Sequence[str]) -> bool:
+        """Inside a transaction: lock `tables` against every other transaction until this one ends.
+
+        Only if no other transaction holds any lock on them now (it never waits); False otherwise,
+        and where the backend has no table locks (DuckDB: one process holds the file).
+        """
+        return False
+
     def companion(self) -> Store | None:
         """A second connection to the same database, for reads beside this one, or None where there is none.
 

@@ -101,6 +101,14 @@ class PostgresStore(Store):
                 raise self._lost(exc) from exc
             raise
 
+    def lock_tables_nowait(self, tables: Sequence[str]) -> bool:
+        try:
+            with self.conn.transaction():  # a savepoint: a refused lock leaves the transaction usable
+                self.conn.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE NOWAIT")
+        except psycopg.errors.LockNotAvailable:
+            return False
+        return True
+
     def load_frame(self, table: str, frame: pl.DataFrame) -> int:
         if frame.height == 0:
             return 0
