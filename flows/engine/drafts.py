@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import threading
 import time
@@ -16,6 +17,8 @@ from flows.store.base import Store
 from flows.store.schema import draft_table
 from generators.errors import DemogenError
 from generators.frames import COLUMNS, ENTITIES, SCHEMAS, EntityFrames
+
+log = logging.getLogger(__name__)
 
 # Parents before children, so a published row never points at one not yet there.
 PUBLISH_ORDER = ENTITIES
@@ -118,10 +121,10 @@ class DraftWriter:
 
 
 def publish_drafts(store: Store, job_id: str) -> dict[str, int]:
-    """Copy a job's drafts into the CRM tables and delete them from the drafts (call inside a transaction).
+    """Copy a job's drafts into the CRM tables and clear them from the drafts (call inside a transaction).
 
     Returns the rows each INSERT reported. Other jobs' drafts may sit in the same tables (another
-    tenant's job): only this job's rows move, and a TRUNCATE would take theirs too.
+    tenant's job): only this job's rows move, and they stay (`_clear_published`).
     """
     published: dict[str, int] = {}
     for entity in PUBLISH_ORDER:
@@ -140,12 +143,16 @@ def _clear_published(store: Store, job_id: str) -> None:
     On PostgreSQL a DELETE leaves each row behind as a dead tuple until vacuum reclaims it, and the
     next reads of the table scan them all: after a 1M-record job, the verification's check that none
     of its drafts is left read 200 MB of them. TRUNCATE empties the tables at once, but it empties them
-    for everyone: only under a lock no other transaction holds (another job writing or reading its
-    drafts keeps the DELETE) and when no other job's drafts are waiting.
+    for everyone: only when no other job's drafts are waiting, checked again under a lock that no
+    other transaction holds (another job writing or reading its drafts, or autovacuum, keeps the
+    DELETE, and the lock is let go at once when the check fails).
     """
     tables = [draft_table(entity) for entity in PUBLISH_ORDER]
-    if store.lock_tables_nowait(tables) and not _others_waiting(store, tables, job_id):
+    if not _others_waiting(store, tables, job_id) and store.lock_tables_nowait(
+        tables, provided=lambda: not _others_waiting(store, tables, job_id)
+    ):
         store.execute(f"TRUNCATE {', '.join(tables)}")
+        log.info("publish: the draft tables held only job %s's rows: truncated", job_id)
         return
     for table in tables:
         store.execute(f"DELETE FROM {table} WHERE demo_job_id = ?", (job_id,))

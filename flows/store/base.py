@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -81,11 +81,12 @@ class Store(ABC):
     def session_values(self, values: dict[str, str]) -> Iterator[None]:
         """Set named text values on this connection that SQL reads back (the job a compiled test audits)."""
 
-    def lock_tables_nowait(self, tables: Sequence[str]) -> bool:
+    def lock_tables_nowait(self, tables: Sequence[str], provided: Callable[[], bool] = lambda: True) -> bool:
         """Inside a transaction: lock `tables` against every other transaction until this one ends.
 
-        Only if no other transaction holds any lock on them now (it never waits); False otherwise,
-        and where the backend has no table locks (DuckDB: one process holds the file).
+        Only if no other transaction holds any lock on them now (it never waits) and `provided()`,
+        asked under the lock, says yes; otherwise nothing stays locked and the answer is False. False
+        too outside a transaction, and where the backend has no table locks (DuckDB).
         """
         return False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -24,6 +24,10 @@ COPY_ROWS = 50_000
 
 def _pg_sql(sql: str) -> str:
     return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+
+
+class _NotProvided(Exception):
+    """Rolls back a lock whose condition did not hold under it."""
 
 
 class PostgresStore(Store):
@@ -101,11 +105,19 @@ class PostgresStore(Store):
                 raise self._lost(exc) from exc
             raise
 
-    def lock_tables_nowait(self, tables: Sequence[str]) -> bool:
+    def lock_tables_nowait(self, tables: Sequence[str], provided: Callable[[], bool] = lambda: True) -> bool:
+        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+            return False  # a lock taken outside a transaction would end with its statement
+        # Under READ COMMITTED each statement after the lock sees every commit made before it;
+        # an older snapshot could miss rows that `provided` must see.
+        if self.scalar("SELECT current_setting('transaction_isolation') AS level") != "read committed":
+            return False
         try:
-            with self.conn.transaction():  # a savepoint: a refused lock leaves the transaction usable
-                self.conn.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE NOWAIT")
-        except psycopg.errors.LockNotAvailable:
+            with self.conn.transaction():  # a savepoint: rolled back, it lets go of the lock and nothing else
+                self._execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE NOWAIT", ())
+                if not provided():
+                    raise _NotProvided
+        except (psycopg.errors.LockNotAvailable, _NotProvided):
             return False
         return True
 

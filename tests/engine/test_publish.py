@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
 
@@ -28,15 +29,15 @@ def _files(store: Store) -> dict[str, int]:
     return {str(r["relname"]): int(r["relfilenode"]) for r in rows}
 
 
-def _drafts_by_job(store: Store) -> dict[str, int]:
-    counts: dict[str, int] = {}
+def _drafts_by_job(store: Store) -> dict[str | None, int]:
+    counts: dict[str | None, int] = {}
     for table in DRAFTS:
         for row in store.query(f"SELECT CAST(demo_job_id AS VARCHAR) AS job, count(*) AS n FROM {table} GROUP BY 1"):
-            counts[str(row["job"])] = counts.get(str(row["job"]), 0) + int(row["n"])
+            counts[row["job"]] = counts.get(row["job"], 0) + int(row["n"])
     return counts
 
 
-def _draft_another_job(other_job: str):
+def _draft_another_job(other_job: str | None):
     """A hook that drafts one company of another job beside this one's, as its own write would."""
 
     def draft(store: Store, job: PatchJob) -> None:
@@ -51,8 +52,8 @@ def _draft_another_job(other_job: str):
     return draft
 
 
-@pytest.mark.parametrize("other_job", [LOWEST_JOB, HIGHEST_JOB])
-def test_another_jobs_drafts_wait_through_a_publish(store: Store, tenant, other_job: str) -> None:
+@pytest.mark.parametrize("other_job", [LOWEST_JOB, HIGHEST_JOB, None])
+def test_another_jobs_drafts_wait_through_a_publish(store: Store, tenant, other_job: str | None) -> None:
     job = apply_plan(store, make_plan(JANUARY), as_of=NOW, hooks={"before_publish": _draft_another_job(other_job)})
     assert job.status == "completed"
     assert _drafts_by_job(store) == {other_job: 1}
@@ -78,24 +79,39 @@ def test_a_publish_with_nothing_else_waiting_truncates_the_drafts(store: Store, 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-def test_another_jobs_drafts_keep_the_tables_whole(store: Store, tenant) -> None:
+def test_another_jobs_drafts_keep_the_tables_whole_and_open_to_others(database_url: str, store: Store, tenant) -> None:
+    """The publish deletes its own rows and holds no lock that stops the other job reading or writing its drafts."""
     before: dict[str, int] = {}
+    others_could: list[bool] = []
 
     def draft_then_look(store: Store, job: PatchJob) -> None:
         _draft_another_job(HIGHEST_JOB)(store, job)
         before.update(_files(store))
 
-    job = apply_plan(store, make_plan(JANUARY), as_of=NOW, hooks={"before_publish": draft_then_look})
+    def other_job_reads_its_drafts(store: Store, job: PatchJob) -> None:  # inside the publishing transaction
+        other = connect(database_url)
+        try:
+            other.execute("BEGIN")
+            try:
+                other.execute(f"LOCK TABLE {', '.join(DRAFTS)} IN ROW EXCLUSIVE MODE NOWAIT")
+                others_could.append(True)
+            except psycopg.errors.LockNotAvailable:
+                others_could.append(False)
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+
+    hooks = {"before_publish": draft_then_look, "during_publish": other_job_reads_its_drafts}
+    job = apply_plan(store, make_plan(JANUARY), as_of=NOW, hooks=hooks)
     assert job.status == "completed"
+    assert others_could == [True]
     assert _files(store) == before
     assert _drafts_by_job(store) == {HIGHEST_JOB: 1}
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-def test_a_transaction_holding_a_draft_table_neither_waits_for_nor_blocks_the_publish(
-    database_url: str, store: Store, tenant
-) -> None:
+def test_a_transaction_holding_a_draft_table_is_not_waited_for(database_url: str, store: Store, tenant) -> None:
     """Another connection reading the drafts in an open transaction: the publish deletes instead of waiting."""
     reader = connect(database_url)
     assert isinstance(reader, PostgresStore)
