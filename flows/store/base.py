@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import polars as pl
 
 from generators.errors import DemogenError
 
+log = logging.getLogger(__name__)
+
 Row = dict[str, Any]
 Backend = Literal["duckdb", "postgres"]
+A = TypeVar("A")
+H = TypeVar("H")
 
 
 def normalise(value: Any) -> Any:
@@ -97,6 +103,34 @@ class Store(ABC):
         has none: one process holds the file, and DuckDB spreads a query over the cores itself.
         """
         return None
+
+    def side_by_side(self, aside: Callable[[Store], A], here: Callable[[Store], H]) -> tuple[A, H]:
+        """Two reads at once: `aside` on a companion connection, on a thread of its own, `here` on this one.
+
+        Where there is no companion, both run on this connection, `aside` first; where `aside` fails
+        on the companion (its connection is not the job's), it runs again on this one after `here`.
+        Only for reads of what is committed.
+        """
+        companion = self.companion()
+        if companion is None:
+            return aside(self), here(self)
+        done: list[A] = []
+
+        def read_aside() -> None:
+            try:
+                done.append(aside(companion))
+            except Exception as exc:  # noqa: BLE001 - read again on this connection, which raises its own errors
+                log.warning("a read beside the job's failed on its companion connection, read again: %s", exc)
+
+        thread = threading.Thread(target=read_aside, name="read-aside", daemon=True)
+        try:
+            thread.start()
+            read_here = here(self)
+        finally:
+            if thread.ident is not None:
+                thread.join()
+            companion.close()
+        return (done[0] if done else aside(self)), read_here
 
     @abstractmethod
     def dbt_env(self) -> dict[str, str]:
