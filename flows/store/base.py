@@ -115,12 +115,13 @@ class Store(ABC):
         if companion is None:
             return aside(self), here(self)
         done: list[A] = []
+        failed: list[Exception] = []
 
         def read_aside() -> None:
             try:
                 done.append(aside(companion))
             except Exception as exc:  # noqa: BLE001 - read again on this connection, which raises its own errors
-                log.warning("a read beside the job's failed on its companion connection, read again: %s", exc)
+                failed.append(exc)
 
         thread = threading.Thread(target=read_aside, name="read-aside", daemon=True)
         try:
@@ -130,6 +131,8 @@ class Store(ABC):
             if thread.ident is not None:
                 thread.join()
             companion.close()
+        if failed:  # logged here, not on the thread: a Prefect run's log handler needs the run's context
+            log.info("a read beside the job's failed on its companion connection, read again: %s", failed[0])
         return (done[0] if done else aside(self)), read_here
 
     @abstractmethod
