@@ -3,6 +3,7 @@ there is no companion, or where the companion's read fails."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -48,9 +49,27 @@ def test_a_read_that_fails_on_the_companion_is_read_again_on_this_connection(sto
             raise RuntimeError("the companion's session ended")
         return pid
 
-    aside_pid, here_pid = store.side_by_side(aside, _backend_pid)
+    logged: list[str] = []
+    logger = logging.getLogger("flows.store.base")
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            logged.append(f"{record.levelname} {record.getMessage()}")
+
+    keep, saved = Keep(), (logger.level, logger.propagate)
+    logger.addHandler(keep)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # this test's handler only, whatever others the process attached
+    try:
+        aside_pid, here_pid = store.side_by_side(aside, _backend_pid)
+    finally:
+        logger.removeHandler(keep)
+        logger.level, logger.propagate = saved
     assert aside_pid == here_pid == _backend_pid(store)
     assert len(tried) == 2 and tried[0] != tried[1] == here_pid
+    assert logged == [
+        "INFO a read beside the job's failed on its companion connection, read again: the companion's session ended"
+    ]
 
 
 @pytest.mark.parametrize("backend", ["duckdb"], indirect=True)
