@@ -322,6 +322,37 @@ MIGRATIONS = (
     ),
 )
 
+# What a KPI read takes from each entity's rows besides tenant_id and created_at (the dbt macro
+# kpi_events: a contact's status, a deal's stage and value, and whether a row is soft-deleted).
+# Carried in the (tenant_id, created_at) index, a read of a tenant's months is answered from the
+# index alone on PostgreSQL, without visiting a table page per row: each job reads its months'
+# KPIs several times (before, under the lock at publish, after), and on a tenant of 500,000
+# records those heap visits were about a quarter of each read.
+KPI_COLUMNS = {
+    "companies": ("deleted_at",),
+    "contacts": ("status", "deleted_at"),
+    "deals": ("stage_id", "value", "deleted_at"),
+    "activities": ("deleted_at",),
+}
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        version=11,
+        name="KPI reads from the (tenant_id, created_at) index alone",
+        statements=(),
+        postgres_only=tuple(
+            statement
+            for entity, columns in KPI_COLUMNS.items()
+            for statement in (
+                f"DROP INDEX IF EXISTS idx_{entity}_tenant_created",
+                f"CREATE INDEX idx_{entity}_tenant_created ON {entity}(tenant_id, created_at) "
+                f"INCLUDE ({', '.join(columns)})",
+            )
+        ),
+    ),
+)
+
 BOOKKEEPING = (
     """CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,

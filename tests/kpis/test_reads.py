@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 import pytest
@@ -225,3 +227,36 @@ def test_data_range_spans_first_to_last_month_with_data(store: Store, tenant) ->
         ],
     )
     assert data_range(store, tenant) == ("2025-01", "2025-03")
+
+
+def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_kpi_read_on_postgres_needs_no_table_page(store: Store, tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every column kpi_events takes from a row is in its (tenant_id, created_at) index: the read is
+    answered by an index-only scan of each entity table (table scans turned off, as on a big tenant)."""
+    when = at("2025-01-06T10:00:00-05:00")
+    insert_rows(store, "contacts", [{"tenant_id": tenant.id, "status": "lead", "created_at": when}])
+    store.execute("VACUUM ANALYZE")
+    reads: list[tuple[str, tuple[Any, ...]]] = []
+    query = store.query
+
+    def recorded(sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        reads.append((sql, tuple(params)))
+        return query(sql, params)
+
+    monkeypatch.setattr(store, "query", recorded)
+    assert monthly_kpis(store, tenant, "2025-01", "2025-01")["2025-01"]["leadsCreated"] == 1
+    ((sql, params),) = reads
+
+    store.execute("SET enable_seqscan = off")
+    store.execute("SET enable_bitmapscan = off")
+    plan = store.query(f"EXPLAIN (FORMAT JSON) {sql}", params)[0]["QUERY PLAN"][0]["Plan"]
+    scans = {node["Relation Name"]: node["Node Type"] for node in _plan_nodes(plan) if "Relation Name" in node}
+    entities = {"companies", "contacts", "deals", "activities"}
+    assert {name: scans[name] for name in entities} == {name: "Index Only Scan" for name in entities}
