@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -105,3 +106,26 @@ def example_months() -> dict[str, dict[str, int]]:
     """The example plan's metrics by month, read from the plan file kept in git (the one copy)."""
     data = yaml.safe_load(DEMO_PLAN.read_text(encoding="utf-8"))
     return {str(m["month"]): dict(m["metrics"]) for m in data["months"]}
+
+
+def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def table_scans(store: Store, sql: str, params: Sequence[Any] = ()) -> dict[str, set[str]]:
+    """PostgreSQL: how the plan of `sql` reads each table (e.g. {'Index Only Scan'}), with sequential
+    and bitmap scans turned off for the session, as the planner would choose on a big tenant."""
+    store.execute("SET enable_seqscan = off")
+    store.execute("SET enable_bitmapscan = off")
+    try:
+        plan = store.query(f"EXPLAIN (FORMAT JSON) {sql}", params)[0]["QUERY PLAN"][0]["Plan"]
+    finally:
+        store.execute("RESET enable_seqscan")
+        store.execute("RESET enable_bitmapscan")
+    scans: dict[str, set[str]] = {}
+    for node in _plan_nodes(plan):
+        if "Relation Name" in node:
+            scans.setdefault(node["Relation Name"], set()).add(node["Node Type"])
+    return scans

@@ -18,8 +18,9 @@ from flows.store import Store, open_store
 from flows.store import dbt_runner as dbt
 from flows.store.paths import PROJECT_ROOT
 from flows.store.postgres_store import PostgresStore
+from generators.frames import ENTITIES
 from tests.engine.plans import EXAMPLE_MONTHS, NOW, make_plan
-from tests.helpers import present
+from tests.helpers import present, table_scans
 
 # The tests dbt_project/tests/audit/ holds, each a check before publishing.
 AUDIT_TESTS = {
@@ -216,3 +217,23 @@ def test_the_tests_share_two_connections_and_a_lost_companion_leaves_the_verdict
     assert seen["both"] == dict.fromkeys(AUDIT_TESTS, "pass")
     assert seen["companion lost"] == seen["both"] == seen["counted"]
     assert len(pids) == 2
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_the_audit_projects_the_live_rows_from_their_index_alone(store: Store, tenant) -> None:
+    """The projected KPIs match live rows to the job's drafts by id and count them: every column they take
+    from a live row is in its (tenant_id, created_at) index, so no table page is read per row."""
+    scans: dict[str, set[str]] = {}
+
+    def explain(store: Store, job) -> None:
+        (test,) = [t for t in dbt.job_tests(store, "audit") if t.name == "audit_targets_met"]
+        with store.session_values({"job_id": job.id, "tenant_id": tenant.id, "as_of": NOW.isoformat()}):
+            scans.update(table_scans(store, test.sql))
+        raise Stop("explained")
+
+    job = apply_plan(
+        store, make_plan({"2025-01": EXAMPLE_MONTHS["2025-01"]}), as_of=NOW, hooks={"before_publish": explain}
+    )
+
+    assert job.status == "failed" and job.error_message == "explained"
+    assert {name: scans[name] for name in ENTITIES} == {name: {"Index Only Scan"} for name in ENTITIES}
