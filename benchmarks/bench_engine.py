@@ -266,9 +266,11 @@ def _patch_frames(dbs: Databases, records: int, job_id: str, folder: Path) -> in
 
 def _run_child(tree: Path, dbs: Databases, name: str, frames: Path, job_id: str, order: str) -> dict[str, Any]:
     urls = [dbs.new(f"{name}_raw"), dbs.new(f"{name}_engine")]
+    if dbs.backend == "postgres":  # the raw load again on two connections: what the server's cores can take
+        urls.append(dbs.new(f"{name}_split"))
     try:
         child = subprocess.run(
-            [sys.executable, str(CHILD), *urls, str(frames), job_id, order],
+            [sys.executable, str(CHILD), *urls[:2], str(frames), job_id, order, *urls[2:]],
             cwd=tree,
             env=os.environ | {"PYTHONPATH": str(tree)},
             capture_output=True,
@@ -311,6 +313,8 @@ def _side_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "rss_frames_mb": max(r["rss_frames_mb"] for r in runs),
     }
+    if all("raw_split" in r for r in runs):
+        summary["raw_split_median_s"] = median([r["raw_split"]["s"] for r in runs])
     raw_cpu = med([_cpu(r["raw"]) for r in runs])
     engine_cpu = med([_cpu(r["write"], r["publish"]) for r in runs])
     if raw_cpu is not None and engine_cpu is not None:
@@ -531,6 +535,18 @@ def render(report: dict[str, Any]) -> str:
                     f"{x['publish_median_s']:.2f} s | **{x['engine_median_s']:.2f} s** | **{x['ratio']:.2f}×** | "
                     f"{cpu} | {x['peak_rss_mb']:,} MB ({x['rss_frames_mb']:,} MB) |"
                 )
+        for backend, r in parts["publish"].items():
+            x = r["current"]
+            if "raw_split_median_s" in x:
+                one, two = x["raw_median_s"], x["raw_split_median_s"]
+                lines += [
+                    "",
+                    f"The raw load on {backend}, one connection: {one:.2f} s ({first['records'] / one:,.0f} rows/s); "
+                    f"on two connections side by side, half the tables each, each its own transaction: {two:.2f} s "
+                    f"({first['records'] / two:,.0f} rows/s). A publish is all-or-nothing, one transaction, and "
+                    "PostgreSQL writes a transaction's rows in one server process, on one core: the "
+                    "one-connection figure is the most a publish can move.",
+                ]
         speedups = [f"{b} {r['speedup']:.2f}×" for b, r in parts["publish"].items() if "speedup" in r]
         if speedups:
             lines += ["", f"Write + publish, baseline / this tree: {', '.join(speedups)}."]

@@ -5,10 +5,13 @@ an older commit (bench_engine --baseline). So it imports nothing of benchmarks/,
 version of the store and the drafts has: connect, migrate, Store.load_frame, drafts.write_drafts and
 drafts.publish_drafts.
 
-    python benchmarks/load_publish_child.py RAW_URL ENGINE_URL FRAMES_DIR JOB_ID raw-first|engine-first
+    python benchmarks/load_publish_child.py RAW_URL ENGINE_URL FRAMES_DIR JOB_ID raw-first|engine-first [SPLIT_URL]
 
 RAW_URL and ENGINE_URL are two fresh databases: the raw load goes into the CRM tables of the first,
 the engine's write + publish into those of the second, so both load into the same empty, indexed tables.
+With SPLIT_URL, a third fresh database gets the raw load again, last, on two connections side by side
+(half the entities each, each connection its own transaction): what a server with two cores can take
+when the load need not be one transaction, as a publish must.
 Prints one JSON line: wall seconds of each phase, CPU seconds of this process and (PostgreSQL on this
 machine) of its server process, and the peak RSS once the frames were read and at the end.
 """
@@ -21,6 +24,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +78,7 @@ def _open(url: str) -> Store:
 
 def main() -> None:
     raw_url, engine_url, frames_dir, job_id, order = sys.argv[1:6]
+    split_url = sys.argv[6] if len(sys.argv) > 6 else None
     frames = {entity: pl.read_parquet(Path(frames_dir) / f"{entity}.parquet") for entity in ENTITIES}
     rss_frames = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result: dict[str, Any] = {}
@@ -110,8 +115,30 @@ def main() -> None:
         finally:
             store.close()
 
+    def raw_split() -> None:
+        assert split_url is not None
+        stores = [_open(split_url), connect(split_url)]
+        halves = [ENTITIES[: len(ENTITIES) // 2], ENTITIES[len(ENTITIES) // 2 :]]
+
+        def load(store: Store, entities: tuple[str, ...]) -> None:
+            with store.transaction():
+                for entity in entities:
+                    store.load_frame(entity, frames[entity])
+
+        try:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                for done in [pool.submit(load, store, half) for store, half in zip(stores, halves, strict=True)]:
+                    done.result()
+            result["raw_split"] = {"s": round(time.perf_counter() - started, 3)}
+        finally:
+            for store in stores:
+                store.close()
+
     for phase in (raw, engine) if order == "raw-first" else (engine, raw):
         phase()
+    if split_url:
+        raw_split()
     result["records"] = sum(frame.height for frame in frames.values())
     result["tree"] = str(Path(drafts.__file__).resolve().parents[2])  # whose code ran
     result["rss_frames_mb"] = round(rss_frames / 1024)
