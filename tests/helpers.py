@@ -116,14 +116,11 @@ def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def table_scans(store: Store, sql: str, params: Sequence[Any] = ()) -> dict[str, set[str]]:
     """PostgreSQL: how the plan of `sql` reads each table (e.g. {'Index Only Scan'}), with sequential
-    and bitmap scans turned off for the session, as the planner would choose on a big tenant."""
-    store.execute("SET enable_seqscan = off")
-    store.execute("SET enable_bitmapscan = off")
-    try:
+    and bitmap scans turned off for the transaction, as the planner would choose on a big tenant."""
+    with store.transaction():
+        store.execute("SET LOCAL enable_seqscan = off")
+        store.execute("SET LOCAL enable_bitmapscan = off")
         plan = store.query(f"EXPLAIN (FORMAT JSON) {sql}", params)[0]["QUERY PLAN"][0]["Plan"]
-    finally:
-        store.execute("RESET enable_seqscan")
-        store.execute("RESET enable_bitmapscan")
     scans: dict[str, set[str]] = {}
     for node in _plan_nodes(plan):
         if "Relation Name" in node:

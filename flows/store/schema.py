@@ -323,13 +323,10 @@ MIGRATIONS = (
 )
 
 # What a KPI read takes from each entity's rows besides tenant_id and created_at (the dbt macro
-# kpi_events: a contact's status, a deal's stage and value, and whether a row is soft-deleted).
-# Carried in the (tenant_id, created_at) index with the row's id (the audit's projection matches
-# live rows to the job's drafts by id), a read of a tenant's months is answered from the index
-# alone on PostgreSQL, without visiting a table page per row. A job reads its months' KPIs five
-# times (before, the audit's projection, under the lock at publish, the verification, after): on
-# a tenant of 500,000 records those visits were about a quarter of each read. The wider index
-# costs a bulk load about 7% more.
+# kpi_events: a contact's status, a deal's stage and value, whether a row is soft-deleted). With
+# the row's id (the audit's projection matches live rows to the job's drafts by id) they ride in
+# the (tenant_id, created_at) index, so PostgreSQL reads a tenant's months from the index alone
+# (docs/ARCHITECTURE.md, "Write–audit–publish").
 KPI_COLUMNS = {
     "companies": ("deleted_at",),
     "contacts": ("status", "deleted_at"),

@@ -166,6 +166,7 @@ def test_tests_compiled_for_another_database_are_compiled_again(
         shutil.rmtree(dbt.work_dir_path(copy_url, "duckdb"), ignore_errors=True)
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_a_job_that_grew_the_live_tables_gives_them_statistics_before_verifying(store: Store, tenant) -> None:
     """The tables a job filled are analyzed before verification and the report read them; a small addition is not."""
@@ -182,6 +183,7 @@ def test_a_job_that_grew_the_live_tables_gives_them_statistics_before_verifying(
     assert audit.refresh_statistics(store, {"contacts": counted["contacts"]}) == ["contacts"]
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_the_tests_share_two_connections_and_a_lost_companion_leaves_the_verdict_whole(
     store: Store, tenant, monkeypatch: pytest.MonkeyPatch
@@ -219,6 +221,7 @@ def test_the_tests_share_two_connections_and_a_lost_companion_leaves_the_verdict
     assert len(pids) == 2
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_the_audit_projects_the_live_rows_from_their_index_alone(store: Store, tenant) -> None:
     """The projected KPIs match live rows to the job's drafts by id and count them: every column they take
