@@ -9,9 +9,9 @@ drafts.publish_drafts.
 
 RAW_URL and ENGINE_URL are two fresh databases: the raw load goes into the CRM tables of the first,
 the engine's write + publish into those of the second, so both load into the same empty, indexed tables.
-With SPLIT_URL, a third fresh database gets the raw load again, last, on two connections side by side
-(half the entities each, each connection its own transaction): what a server with two cores can take
-when the load need not be one transaction, as a publish must.
+With SPLIT_URL, a third fresh database gets the raw load again on two connections side by side, half
+of every table's rows each, each connection in a transaction of its own (last with raw-first, first
+with engine-first).
 Prints one JSON line: wall seconds of each phase, CPU seconds of this process and (PostgreSQL on this
 machine) of its server process, and the peak RSS once the frames were read and at the end.
 """
@@ -117,28 +117,28 @@ def main() -> None:
 
     def raw_split() -> None:
         assert split_url is not None
-        stores = [_open(split_url), connect(split_url)]
-        halves = [ENTITIES[: len(ENTITIES) // 2], ENTITIES[len(ENTITIES) // 2 :]]
 
-        def load(store: Store, entities: tuple[str, ...]) -> None:
+        def load(store: Store, half: int) -> None:
             with store.transaction():
-                for entity in entities:
-                    store.load_frame(entity, frames[entity])
+                for entity, frame in frames.items():
+                    middle = frame.height // 2
+                    store.load_frame(entity, frame.head(middle) if half == 0 else frame.slice(middle))
 
+        stores: list[Store] = []
         try:
+            stores += [_open(split_url), connect(split_url)]
             started = time.perf_counter()
             with ThreadPoolExecutor(max_workers=2) as pool:
-                for done in [pool.submit(load, store, half) for store, half in zip(stores, halves, strict=True)]:
+                for done in [pool.submit(load, store, half) for half, store in enumerate(stores)]:
                     done.result()
             result["raw_split"] = {"s": round(time.perf_counter() - started, 3)}
         finally:
             for store in stores:
                 store.close()
 
-    for phase in (raw, engine) if order == "raw-first" else (engine, raw):
+    phases = [raw, engine, *([raw_split] if split_url else [])]
+    for phase in phases if order == "raw-first" else reversed(phases):
         phase()
-    if split_url:
-        raw_split()
     result["records"] = sum(frame.height for frame in frames.values())
     result["tree"] = str(Path(drafts.__file__).resolve().parents[2])  # whose code ran
     result["rss_frames_mb"] = round(rss_frames / 1024)
