@@ -11,14 +11,15 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from flows.store.base import Row, Store
 from flows.store.jobs import now_utc
 from flows.store.migrate import ensure_master_admin
 from generators.errors import DemogenError, UsageError
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MASTER_ADMIN = "master_admin"
 MIN_PASSWORD_LENGTH = 12
@@ -34,9 +35,6 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _EMAIL_LENGTH = 320
 _TOKEN_ID = re.compile(r"[0-9a-f]{12}")
 _USER_COLUMNS = "u.id, u.email, u.name, u.role"
-# Argon2id with the library's defaults; its parameters are kept in each hash, so raising them later
-# rehashes old passwords at their next sign-in.
-_HASHER = PasswordHasher()
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def set_admin_password(store: Store, email: str, password: str) -> User:
     email = _checked_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UsageError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
-    password_hash = _HASHER.hash(password)  # before the transaction: hashing takes a moment on purpose
+    password_hash = _hasher().hash(password)  # before the transaction: hashing takes a moment on purpose
     with store.transaction():
         row = _user_row(store, email)
         if row is not None and row["role"] != MASTER_ADMIN:
@@ -95,8 +93,21 @@ def set_admin_password(store: Store, email: str, password: str) -> User:
 
 
 @functools.cache
+def _hasher() -> PasswordHasher:
+    """Argon2id with the library's defaults; its parameters are kept in each hash, so raising them later
+    rehashes old passwords at their next sign-in.
+
+    Made on first use: importing argon2 costs every `demogen` command ~50 ms, and only sign-ins and
+    `demogen admin create` hash a password.
+    """
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@functools.cache
 def _dummy_hash() -> str:
-    return _HASHER.hash(secrets.token_urlsafe(16))
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 def authenticate(store: Store, email: str, password: str) -> User | None:
@@ -105,16 +116,18 @@ def authenticate(store: Store, email: str, password: str) -> User | None:
     An unknown email, or a user without a password, costs an Argon2 verification all the same:
     how long a sign-in takes does not tell which emails exist.
     """
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     row = _user_row(store, normalise_email(email))
     stored = row["password_hash"] if row is not None else None
     try:
-        _HASHER.verify(stored or _dummy_hash(), password)
+        _hasher().verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None or stored is None:
         return None
-    if _HASHER.check_needs_rehash(stored):
-        store.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_HASHER.hash(password), row["id"]))
+    if _hasher().check_needs_rehash(stored):
+        store.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_hasher().hash(password), row["id"]))
     return _user(row)
 
 
