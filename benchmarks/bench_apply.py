@@ -554,6 +554,14 @@ def _recorded(by_backend: dict[str, Any]) -> str:
     return "; ".join(f"Recorded {at} by `{command}` ({', '.join(b)})" for (at, command), b in stamps.items()) + "."
 
 
+def _runs_each(by_backend: dict[str, Any]) -> str:
+    """How many runs each database got: one number, or one per backend where they were recorded apart."""
+    counts = {backend: r["runs"] for backend, r in by_backend.items()}
+    if len(set(counts.values())) == 1:
+        return f"{next(iter(counts.values()))} runs each"
+    return "runs each: " + ", ".join(f"{backend} {n}" for backend, n in counts.items())
+
+
 def _runs(values: list[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values)
 
@@ -589,7 +597,7 @@ def render(report: dict[str, Any]) -> str:
             f"`plans/examples/first-quarter-2025.yaml` pointed at the target tenant with a seed of its own per run. "
             f"Big: {first['other_records']:,} records of {OTHER_TENANTS} other tenants and {first['target_records']:,} "
             f"of the target tenant over {DATA_MONTHS} months ending with the plan's last month. Empty and big runs "
-            f"alternate; {first['runs']} runs each, the median leaves out the first run on each database "
+            f"alternate; {_runs_each(parts['example'])}, the median leaves out the first run on each database "
             "(shown apart). "
             f"Goals: < 2 s on the empty database, big / empty ≤ 1.3×. {_recorded(parts['example'])}",
             "",
