@@ -39,9 +39,13 @@ def _pull_by_age(scope: Scope) -> pl.Expr:
 
 
 def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
-    """Contacts a deal of this month may belong to, with the bound its creation must follow."""
+    """Contacts a deal of this month may belong to, with the bound its creation must follow.
+
+    An existing contact's label falls back on its email's domain where its company has none; that
+    text is made only for the parents picked (`labelled`): the tenant's contacts grow with every
+    month of a plan, and spelling a label for each of them every month cost more than the month's deals.
+    """
     companies = existing_companies(scope).select(company_id="id", company_s="created_s", company_label="label")
-    email_stem = pl.col("email").str.split("@").list.last().str.split(".").list.first()
     existing = (
         scope.ctx.contacts.select(
             pl.col("id").cast(pl.String),
@@ -56,7 +60,8 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
             "company_id",
             "status",
             lower_s=pl.max_horizontal("created_s", pl.col("company_s").fill_null(0)),
-            label=pl.coalesce("company_label", email_stem.str.to_titlecase(), pl.lit("New business")),
+            label="company_label",
+            email="email",
             deal_factor=pl.lit(1.0),
             is_new=pl.lit(False),
             contact_row=pl.lit(None, pl.Int64),
@@ -69,6 +74,7 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
         "status",
         lower_s="created_s",
         label="label",
+        email=pl.lit(None, pl.String),
         deal_factor="deal_factor",
         is_new=pl.lit(True),
         contact_row=pl.int_range(pl.len(), dtype=pl.Int64),  # the contact's row in this batch
@@ -76,6 +82,14 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
     )
     parents = pl.concat([existing, new], how="vertical_relaxed").filter(pl.col("id").is_not_null())
     return parents.filter(scope.window.can_follow(parents["lower_s"]))
+
+
+def labelled(parents: pl.DataFrame) -> pl.DataFrame:
+    """`contact_parents` rows with their label: an existing contact's company's, else its email's domain
+    in title case, else "New business"; a new contact's as it came."""
+    email_stem = pl.col("email").str.split("@").list.last().str.split(".").list.first()
+    fallback = pl.coalesce("label", email_stem.str.to_titlecase(), pl.lit("New business"))
+    return parents.with_columns(label=pl.when(pl.col("is_new")).then(pl.col("label")).otherwise(fallback))
 
 
 def _closed_stage_ids(rng: Rng, name: str, n: int, stages: tuple[Stage, ...]) -> pl.Series:
@@ -161,7 +175,7 @@ def build_deals(scope: Scope, alloc: MonthAllocation, contacts: pl.DataFrame, me
         raise scope.fail(f"{metric} needs a contact, but none exists or is created")
     rng = scope.rng.child("deals")
     rows, created = pick_parents(scope, "deals.contact", buyers, buyers["pull"], n)
-    buyer = buyers.gather(rows)
+    buyer = labelled(buyers.gather(rows))
     outcome = pl.Series(
         ["won"] * alloc.deals_won + ["open"] * alloc.deals_open + ["lost"] * alloc.deals_lost,
         dtype=pl.String,

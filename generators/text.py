@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from generators.series import at_most
+from generators.series import at_most, repeated
 
 # Given candidate values (lower-case text), those already in use. A lookup rather than a set:
 # a tenant's emails need not all be in memory, only the candidates are looked up.
@@ -152,15 +152,37 @@ def _in_use(values: pl.Series, used: pl.Series) -> pl.Series:
 
 
 def taken_among(values: pl.Series, elsewhere: Taken | None = None, *, lower: bool = True) -> Taken:
-    """The Taken of `values` (compared lower-case, or as they are), plus whatever `elsewhere` reports."""
+    """The Taken of `values` (compared lower-case, or as they are), plus whatever `elsewhere` reports.
+
+    `values` can be long (every contact a plan's earlier months made) and the Taken is asked many
+    times about a few candidates: their 64-bit keys are looked up in the sorted keys of `values`,
+    and only the candidates whose key is there are compared as text with the values sharing it.
+    """
     known = values.drop_nulls().cast(pl.String)
-    known = (known.str.to_lowercase() if lower else known).unique()
+    known = known.str.to_lowercase() if lower else known
+    keys = known.hash(seed=0)
+    order = keys.arg_sort()
+    keys, known = keys.gather(order), known.gather(order)
 
     def taken(candidates: pl.Series) -> pl.Series:
-        found = candidates.filter(_in_use(candidates, known))
+        found = candidates.filter(_among(candidates, known, keys))
         return found if elsewhere is None else pl.concat([found, elsewhere(candidates).cast(pl.String)])
 
     return taken
+
+
+def _among(candidates: pl.Series, known: pl.Series, keys: pl.Series) -> pl.Series:
+    """candidates.is_in(known), where `keys` are the sorted 64-bit keys of `known` (in their order)."""
+    if keys.is_empty() or candidates.is_empty():
+        return repeated(False, len(candidates), pl.Boolean)
+    wanted = candidates.hash(seed=0)
+    first = keys.search_sorted(wanted, side="left")
+    last = keys.search_sorted(wanted, side="right")
+    hit = last > first
+    if not hit.any():
+        return hit
+    rows = pl.int_ranges(first.filter(hit), last.filter(hit), dtype=pl.Int64, eager=True).explode()
+    return hit & candidates.is_in(known.gather(rows).implode())
 
 
 def make_unique(frame: pl.DataFrame, candidates: list[pl.Expr], numbered: pl.Expr, taken: Taken) -> pl.Series:

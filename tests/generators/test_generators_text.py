@@ -51,3 +51,23 @@ def test_values_are_unique_free_and_the_rows_own(rows, taken):
     assert not set(values) & set(taken)
     for (a, b), value in zip(rows, values, strict=True):
         assert value in (a, a + b) or (value.startswith(a) and value[len(a) :].isdigit()), (a, b, value)
+
+
+SPELLINGS = st.sampled_from(["ann", "Ann", "ANN", "bob", "Bob", "cy", "di", "ed", "ann2", "bob@x.com", "Bob@X.com"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    known=st.lists(SPELLINGS, max_size=40),
+    candidates=st.lists(SPELLINGS, max_size=40),
+    lower=st.booleans(),
+)
+def test_taken_reports_exactly_the_candidates_among_the_values_in_their_order(known, candidates, lower):
+    taken = taken_among(pl.Series(known, dtype=pl.String), lower=lower)
+    spelled = {k.lower() for k in known} if lower else set(known)
+    assert taken(pl.Series(candidates, dtype=pl.String)).to_list() == [c for c in candidates if c in spelled]
+
+
+def test_taken_asks_elsewhere_after_its_own_values():
+    taken = taken_among(pl.Series(["Ann", None]), lambda asked: asked.filter(asked == "cy"))
+    assert taken(pl.Series(["cy", "ann", "bob"])).to_list() == ["ann", "cy"]
