@@ -559,7 +559,7 @@ def _runs_each(by_backend: dict[str, Any]) -> str:
     counts = {backend: r["runs"] for backend, r in by_backend.items()}
     if len(set(counts.values())) == 1:
         return f"{next(iter(counts.values()))} runs each"
-    return "runs each: " + ", ".join(f"{backend} {n}" for backend, n in counts.items())
+    return ", ".join(f"{backend} {n} runs each" for backend, n in counts.items())
 
 
 def _runs(values: list[float]) -> str:

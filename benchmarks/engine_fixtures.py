@@ -210,19 +210,22 @@ def settle(store: Store, attempts: int = 10) -> None:
         store.execute("VACUUM ANALYZE")
         if _all_visible(store):
             return
-        time.sleep(0.5 * (attempt + 1))
+        if attempt + 1 < attempts:
+            time.sleep(0.5 * (attempt + 1))
     raise RuntimeError(f"the CRM tables still had pages not all-visible after {attempts} VACUUMs")
 
 
 def _all_visible(store: Store) -> bool:
     """Every page of the CRM tables is marked all-visible (as VACUUM last counted them)."""
-    names = ", ".join(f"'{entity}'" for entity in ENTITIES)
-    return bool(
-        store.scalar(
-            "SELECT bool_and(relallvisible >= relpages) AS settled FROM pg_class "
-            f"WHERE relname IN ({names}) AND relnamespace = 'public'::regnamespace"
-        )
+    row = store.query_one(
+        "SELECT count(*) AS tables, bool_and(c.relallvisible >= c.relpages) AS settled FROM pg_class AS c "
+        "JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname IN "
+        "(SELECT unnest(?::TEXT[]))",
+        (store.crm_schema, list(ENTITIES)),
     )
+    if row is None or row["tables"] != len(ENTITIES):
+        raise RuntimeError(f"settle: the CRM tables {', '.join(ENTITIES)} are not all in schema {store.crm_schema}")
+    return bool(row["settled"])
 
 
 BASELINE_SCHEMA = "analytics_baseline"

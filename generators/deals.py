@@ -41,9 +41,10 @@ def _pull_by_age(scope: Scope) -> pl.Expr:
 def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
     """Contacts a deal of this month may belong to, with the bound its creation must follow.
 
-    An existing contact's label falls back on its email's domain where its company has none; that
-    text is made only for the parents picked (`labelled`): the tenant's contacts grow with every
-    month of a plan, and spelling a label for each of them every month cost more than the month's deals.
+    A new contact comes with its label; an existing one has its company's, or falls back on its email's
+    domain: that text is made only for the parents picked (`labelled`), since the tenant's contacts grow
+    with every month of a plan, and spelling a label for each of them every month cost more than the
+    month's deals.
     """
     companies = existing_companies(scope).select(company_id="id", company_s="created_s", company_label="label")
     existing = (
@@ -60,7 +61,8 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
             "company_id",
             "status",
             lower_s=pl.max_horizontal("created_s", pl.col("company_s").fill_null(0)),
-            label="company_label",
+            label=pl.lit(None, pl.String),
+            company_label="company_label",
             email="email",
             deal_factor=pl.lit(1.0),
             is_new=pl.lit(False),
@@ -74,6 +76,7 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
         "status",
         lower_s="created_s",
         label="label",
+        company_label=pl.lit(None, pl.String),
         email=pl.lit(None, pl.String),
         deal_factor="deal_factor",
         is_new=pl.lit(True),
@@ -85,11 +88,11 @@ def contact_parents(scope: Scope, contacts: pl.DataFrame) -> pl.DataFrame:
 
 
 def labelled(parents: pl.DataFrame) -> pl.DataFrame:
-    """`contact_parents` rows with their label: an existing contact's company's, else its email's domain
-    in title case, else "New business"; a new contact's as it came."""
+    """`contact_parents` rows with their label: a new contact's as it came; an existing contact's company's,
+    else its email's domain in title case, else "New business"."""
     email_stem = pl.col("email").str.split("@").list.last().str.split(".").list.first()
-    fallback = pl.coalesce("label", email_stem.str.to_titlecase(), pl.lit("New business"))
-    return parents.with_columns(label=pl.when(pl.col("is_new")).then(pl.col("label")).otherwise(fallback))
+    existing = pl.coalesce("company_label", email_stem.str.to_titlecase(), pl.lit("New business"))
+    return parents.with_columns(label=pl.when(pl.col("is_new")).then(pl.col("label")).otherwise(existing))
 
 
 def _closed_stage_ids(rng: Rng, name: str, n: int, stages: tuple[Stage, ...]) -> pl.Series:

@@ -165,6 +165,7 @@ def taken_among(values: pl.Series, elsewhere: Taken | None = None, *, lower: boo
     keys, known = keys.gather(order), known.gather(order)
 
     def taken(candidates: pl.Series) -> pl.Series:
+        candidates = candidates.cast(pl.String)  # hashed as the values were: text
         found = candidates.filter(_among(candidates, known, keys))
         return found if elsewhere is None else pl.concat([found, elsewhere(candidates).cast(pl.String)])
 
@@ -172,7 +173,8 @@ def taken_among(values: pl.Series, elsewhere: Taken | None = None, *, lower: boo
 
 
 def _among(candidates: pl.Series, known: pl.Series, keys: pl.Series) -> pl.Series:
-    """candidates.is_in(known), where `keys` are the sorted 64-bit keys of `known` (in their order)."""
+    """Which text candidates are in `known` (False for a null), where `keys` are the sorted 64-bit keys of
+    `known`, in its order: candidates.is_in(known) as a filter."""
     if keys.is_empty() or candidates.is_empty():
         return repeated(False, len(candidates), pl.Boolean)
     wanted = candidates.hash(seed=0)

@@ -97,7 +97,7 @@ def _hasher() -> PasswordHasher:
     """Argon2id with the library's defaults; its parameters are kept in each hash, so raising them later
     rehashes old passwords at their next sign-in.
 
-    Made on first use: importing argon2 costs every `demogen` command ~50 ms, and only sign-ins and
+    Made on first use: importing argon2 would cost every `demogen` command tens of ms, and only sign-ins and
     `demogen admin create` hash a password.
     """
     from argon2 import PasswordHasher
